@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Both create (or reuse) the virtual environment in $(VENV) and install into it.
+
+VENV ?= .venv
+# mxnet 1.9.1 runs on Python 3.8-3.11 only; take the newest such interpreter found.
+PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3.8 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 8) <= sys.version_info[:2] < (3, 12))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+STAMP := $(VENV)/.installed-$(shell cksum setup.py | cut -d' ' -f1)
+
+DEMO_ARGS ?= --dataset glyphs --model small --no-pretrained --image-size 32 --epochs 12 \
+	--batch-size 128 --lr 1e-3 --steps 8 --num-workers 2 --log-postfix demo
+
+.PHONY: install demo test clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py
+	@test -n "$(PYTHON)" || { echo "error: this toolkit needs Python 3.8-3.11 (mxnet 1.9.1 cannot run on 3.12+); install python3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+# Train the triplet script on the embedded glyph dataset; prints Recall@K and NMI
+# before and after training and writes results/train_triplet_semihard_demo.{log,jsonl}.
+demo: $(STAMP)
+	$(VENV)/bin/python train_triplet_semihard.py $(DEMO_ARGS)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
+
+clean:
+	rm -rf $(VENV)

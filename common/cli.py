@@ -1,0 +1,94 @@
+"""The command-line options every training script shares.
+
+Option names and meanings are the playground's (``TrainingParser``), so a
+playground command line runs unchanged; each script adds its own options
+and sets its own defaults for the training schedule.
+"""
+import argparse
+
+from .data import DATASETS
+from .models import list_backbones
+
+
+def build_parser(description, defaults):
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = p.add_argument_group('devices')
+    g.add_argument('--gpus', default='-1',
+                   help='-1: all GPUs (the CPU when there is none); -2: the CPU; or GPU ids, '
+                        'e.g. 0,1. The batch size is per device')
+    g.add_argument('--kvstore', default='device', help='MXNet kvstore for multi-device training')
+    g.add_argument('--num-workers', type=int, default=4, help='data loader worker processes')
+
+    g = p.add_argument_group('data')
+    g.add_argument('--dataset', default='CUB',
+                   help='one of %s (case-insensitive; miniCUB = folder)' % ', '.join(DATASETS))
+    g.add_argument('--data-path', default=None,
+                   help='dataset folder (glyphs: where to cache the rendered images)')
+    g.add_argument('--folder-split', default=None, metavar='FILE',
+                   help='folder dataset: lines "<class folder> train|test" instead of the '
+                        'first-half/second-half split')
+    g.add_argument('--use-crops', action='store_true',
+                   help='crop images to their bounding boxes (CUB, official Cars196 layout)')
+    g.add_argument('--image-size', type=int, default=224, help='training and test crop size')
+    g.add_argument('--min-crop-area', type=float, default=None,
+                   help="smallest image share a random training crop keeps (default: the "
+                        "dataset's, 0.08 as in the playground; glyphs 0.35)")
+
+    g = p.add_argument_group('model')
+    g.add_argument('--model', default='inception-bn', choices=list_backbones(),
+                   help='backbone network')
+    g.add_argument('--embed-dim', type=int, default=64, help='embedding dimension')
+    g.add_argument('--pretrained', default=None, metavar='PATH',
+                   help='backbone weights file (default: the standard file in ~/.mxnet/models)')
+    g.add_argument('--no-pretrained', action='store_true',
+                   help='train the backbone from a random initialisation')
+    g.add_argument('--disable-hybridize', action='store_true',
+                   help='run the network and loss imperatively (for debugging)')
+
+    g = p.add_argument_group('training')
+    g.add_argument('--batch-size', type=int, help='images per batch and device')
+    g.add_argument('--epochs', type=int, help='number of epochs')
+    g.add_argument('--optimizer', default='adam',
+                   help='MXNet optimizer name; sgd uses momentum 0.9')
+    g.add_argument('--lr', type=float, help='learning rate')
+    g.add_argument('--wd', type=float, help='weight decay (coupled L2, MXNet style)')
+    g.add_argument('--factor', type=float, help='learning-rate decay factor')
+    g.add_argument('--steps', type=str,
+                   help='epochs at which to decay: 20,30,40; 0 = never; -N = every N epochs')
+    g.add_argument('--seed', type=int, default=123, help='random seed; run r uses seed + r - 1')
+    g.add_argument('--number-of-runs', type=int, default=1,
+                   help='independent runs; mean and std are reported')
+
+    g = p.add_argument_group('evaluation and records')
+    g.add_argument('--skip-pretrain-validation', action='store_true',
+                   help='do not evaluate before training')
+    g.add_argument('--no-nmi', dest='nmi', action='store_false', help='skip the NMI (k-means)')
+    g.add_argument('--results-dir', default='results', help='folder for logs, records and models')
+    g.add_argument('--logfile', help='log file name in --results-dir; "None" disables log files')
+    g.add_argument('--log-postfix', default='', help='appended to the log name as _<postfix>')
+    g.add_argument('--save-model-prefix',
+                   help='save <prefix>.params at each new best epoch; "none" disables')
+    p.set_defaults(**defaults)
+    return p
+
+
+def check_args(parser, args):
+    """One-line errors for option values that cannot work."""
+    positive = {'--batch-size': args.batch_size, '--epochs': args.epochs, '--lr': args.lr,
+                '--embed-dim': args.embed_dim, '--number-of-runs': args.number_of_runs,
+                '--factor': args.factor}
+    for option, value in positive.items():
+        if value is None or value <= 0:
+            parser.error('%s must be positive (got %s)' % (option, value))
+    if args.wd is None or args.wd < 0:
+        parser.error('--wd must be >= 0 (got %s)' % args.wd)
+    if args.num_workers < 0:
+        parser.error('--num-workers must be >= 0')
+    if args.image_size < 16:
+        parser.error('--image-size must be at least 16 pixels (got %d)' % args.image_size)
+    if args.min_crop_area is not None and not 0 < args.min_crop_area <= 1:
+        parser.error('--min-crop-area must be in (0, 1] (got %s)' % args.min_crop_area)
+    if args.pretrained and args.no_pretrained:
+        parser.error('--pretrained and --no-pretrained exclude each other')
+    return args

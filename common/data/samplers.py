@@ -1,0 +1,100 @@
+"""Batch samplers for training.
+
+Each sampler owns a seeded NumPy generator and yields batches of
+``(image index, augmentation seed)`` keys for :class:`ImageDataset`, so a
+run is reproducible from its seed whatever the number of loader workers.
+Labels always come from the images themselves: a batch can never pair an
+image with another image's label.
+"""
+import numpy as np
+
+
+class SeededBatchSampler:
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def keys(self, indices):
+        seeds = self.rng.integers(2 ** 62, size=len(indices))
+        return list(zip(np.asarray(indices).tolist(), seeds.tolist()))
+
+
+class ShuffledBatchSampler(SeededBatchSampler):
+    """Shuffled batches over all images, one pass per epoch.
+
+    ``last_batch='rollover'`` (the playground's choice) carries the images
+    left over at the end of an epoch into the next one; ``'discard'`` drops
+    them; ``'keep'`` yields a final smaller batch.
+    """
+
+    def __init__(self, num_samples, batch_size, seed, last_batch='rollover'):
+        super().__init__(seed)
+        if last_batch not in ('rollover', 'discard', 'keep'):
+            raise ValueError('last_batch must be rollover, discard or keep, not %r' % last_batch)
+        if not 0 < batch_size <= num_samples:
+            raise ValueError('--batch-size %d: must be between 1 and the %d training images'
+                             % (batch_size, num_samples))
+        self.num_samples, self.batch_size, self.last_batch = num_samples, batch_size, last_batch
+        self._leftover = np.empty(0, dtype=np.int64)
+
+    def __len__(self):
+        total = len(self._leftover) + self.num_samples
+        if self.last_batch == 'keep':
+            return -(-total // self.batch_size)
+        return total // self.batch_size
+
+    def __iter__(self):
+        order = np.concatenate([self._leftover, self.rng.permutation(self.num_samples)])
+        full = len(order) // self.batch_size
+        for b in range(full):
+            yield self.keys(order[b * self.batch_size:(b + 1) * self.batch_size])
+        rest = order[full * self.batch_size:]
+        if self.last_batch == 'keep' and len(rest):
+            yield self.keys(rest)
+        self._leftover = rest if self.last_batch == 'rollover' else rest[:0]
+
+
+class ClassBalancedBatchSampler(SeededBatchSampler):
+    """P x K batches: P random classes, K random images of each, class-contiguous.
+
+    As in the playground, a class with fewer than K images contributes all of
+    them and further random classes are added until the batch holds P*K
+    images (the last block may then be cut short). ``iterations`` batches
+    make an epoch.
+    """
+
+    def __init__(self, labels, batch_size, samples_per_class, iterations, seed):
+        super().__init__(seed)
+        labels = np.asarray(labels)
+        if samples_per_class < 1 or batch_size % samples_per_class:
+            raise ValueError('--batch-size %d must be a multiple of --batch-k %d'
+                             % (batch_size, samples_per_class))
+        classes = np.unique(labels)
+        self.by_class = [np.flatnonzero(labels == c) for c in classes]
+        self.batch_size, self.per_class = batch_size, samples_per_class
+        self.num_classes = batch_size // samples_per_class
+        if self.num_classes > len(classes):
+            raise ValueError('--batch-size %d / --batch-k %d asks for %d classes per batch but '
+                             'the training split has %d' % (batch_size, samples_per_class,
+                                                            self.num_classes, len(classes)))
+        if iterations < 1:
+            raise ValueError('--iteration-per-epoch must be at least 1')
+        self.iterations = iterations
+
+    def __len__(self):
+        return self.iterations
+
+    def sample_indices(self):
+        order = self.rng.permutation(len(self.by_class))
+        chosen, total = [], 0
+        for c in order:
+            if len(chosen) >= self.num_classes and total >= self.batch_size:
+                break
+            chosen.append(c)
+            total += min(self.per_class, len(self.by_class[c]))
+        blocks = [self.rng.choice(self.by_class[c], min(self.per_class, len(self.by_class[c])),
+                                  replace=False) for c in chosen]
+        return np.concatenate(blocks)[:self.batch_size]
+
+    def __iter__(self):
+        for _ in range(self.iterations):
+            yield self.keys(self.sample_indices())

@@ -1,0 +1,133 @@
+"""Image lists with labels: the common currency of every dataset loader."""
+import os
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+
+class DatasetError(ValueError):
+    """A dataset on disk does not match the layout or counts it should have."""
+
+
+@dataclass
+class ImageSplit:
+    """One split of a dataset: image paths, integer labels and optional boxes.
+
+    ``labels`` are contiguous ids 0..C-1 within the split (In-Shop query and
+    gallery share one id space so that their labels compare). ``boxes`` holds
+    one ``(x, y, width, height)`` row per image in pixels, when the dataset
+    has them.
+    """
+    name: str
+    paths: List[str]
+    labels: np.ndarray
+    class_names: List[str]
+    boxes: Optional[np.ndarray] = None
+    _by_class: Optional[List[np.ndarray]] = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.labels = np.asarray(self.labels, dtype=np.int64)
+        if len(self.paths) != len(self.labels):
+            raise DatasetError('%s split: %d paths but %d labels'
+                               % (self.name, len(self.paths), len(self.labels)))
+        if self.boxes is not None:
+            self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)
+            if len(self.boxes) != len(self.paths):
+                raise DatasetError('%s split: %d paths but %d boxes'
+                                   % (self.name, len(self.paths), len(self.boxes)))
+
+    def __len__(self):
+        return len(self.paths)
+
+    @property
+    def num_classes(self):
+        return len(np.unique(self.labels))
+
+    def indices_by_class(self):
+        """List whose entry c holds the indices of the images of class c."""
+        if self._by_class is None:
+            order = np.argsort(self.labels, kind='stable')
+            bounds = np.searchsorted(self.labels[order], np.arange(len(self.class_names) + 1))
+            self._by_class = [order[bounds[c]:bounds[c + 1]] for c in range(len(self.class_names))]
+        return self._by_class
+
+
+@dataclass
+class RetrievalDataset:
+    """A class-disjoint DML dataset: training split plus test split(s).
+
+    Datasets evaluated query-against-itself set ``test``; In-Shop sets
+    ``query`` and ``gallery`` instead. ``min_crop_area`` is the smallest
+    share of the image a training crop may keep (the playground's 8 % suits
+    photos; glyphs that fill only part of their canvas need more).
+    """
+    name: str
+    train: ImageSplit
+    recall_ks: Tuple[int, ...]
+    test: Optional[ImageSplit] = None
+    query: Optional[ImageSplit] = None
+    gallery: Optional[ImageSplit] = None
+    min_crop_area: float = 0.08
+
+    @property
+    def eval_splits(self):
+        return [self.test] if self.test is not None else [self.query, self.gallery]
+
+    @property
+    def has_boxes(self):
+        return self.train.boxes is not None
+
+
+def build_split(dataset, name, paths, class_keys, expected=None, boxes=None, class_names=None,
+                key_order=None, hint=''):
+    """Relabel class keys to contiguous ids, check the counts and that every file exists.
+
+    ``class_keys`` are any sortable per-image class identifiers; ids follow
+    ``key_order`` when given (to share one id space across splits), else the
+    sorted keys. ``expected`` is ``(images, classes)``.
+    """
+    keys = sorted(set(class_keys)) if key_order is None else list(key_order)
+    index = {k: i for i, k in enumerate(keys)}
+    labels = np.array([index[k] for k in class_keys], dtype=np.int64)
+    names = [str(class_names.get(k, k)) if class_names else str(k) for k in keys]
+    split = ImageSplit(name, list(paths), labels, names, boxes)
+    if expected is not None:
+        check_count(dataset, '%s images' % name, expected[0], len(split), hint)
+        check_count(dataset, '%s classes' % name, expected[1], len(set(class_keys)), hint)
+    check_files_exist(dataset, split.paths, hint)
+    return split
+
+
+def check_count(dataset, what, expected, found, hint):
+    if expected != found:
+        raise DatasetError('%s: expected %d %s, found %d; %s'
+                           % (dataset, expected, what, found, hint))
+
+
+def check_files_exist(dataset, paths, hint):
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise DatasetError('%s: %d of %d image files are missing, first %s; %s'
+                           % (dataset, len(missing), len(paths), missing[0], hint))
+
+
+def require_file(dataset, path, hint):
+    if not os.path.isfile(path):
+        raise DatasetError('%s: %s not found; %s' % (dataset, path, hint))
+    return path
+
+
+def read_table(dataset, path, ncols, skip=0):
+    """Whitespace-separated rows of at least ``ncols`` fields, with line-numbered errors."""
+    rows = []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            if lineno <= skip or not line.strip():
+                continue
+            parts = line.split()
+            if len(parts) < ncols:
+                raise DatasetError('%s: %s line %d has %d fields, expected %d'
+                                   % (dataset, path, lineno, len(parts), ncols))
+            rows.append(parts)
+    return rows

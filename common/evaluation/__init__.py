@@ -1,0 +1,76 @@
+"""Evaluation of embeddings: numpy arrays in, a dict of metrics (percent) out.
+
+Knows nothing of MXNet networks; see :mod:`common.training.embed` for
+turning a dataset into embeddings.
+"""
+import numpy as np
+
+from .clustering import kmeans_assign
+from .knn import exact_knn, gpu_available
+from .metrics import map_at_r, nmi, recall_at_k
+
+DEFAULT_RECALL_KS = (1, 2, 4, 8, 16, 32)
+
+
+def _check(name, embeddings, labels):
+    embeddings = np.asarray(embeddings)
+    labels = np.asarray(labels).ravel()
+    if embeddings.ndim != 2 or len(embeddings) != len(labels):
+        raise ValueError('evaluate: %s embeddings of shape %s do not match %d labels'
+                         % (name, embeddings.shape, len(labels)))
+    if not np.isfinite(embeddings).all():
+        raise ValueError('evaluate: %s embeddings contain NaN or infinity; training diverged'
+                         % name)
+    return embeddings.astype(np.float32), labels
+
+
+def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings=None,
+             gallery_labels=None, compute_nmi=True, compute_map_at_r=True, metric='euclidean',
+             kmeans_seed=0, kmeans_iters=20, block_size=4096, use_gpu=None):
+    """Recall@K, NMI and MAP@R of ``embeddings`` with integer ``labels``.
+
+    Without a gallery, every embedding queries all the others (self excluded
+    by index). With ``gallery_embeddings`` (In-Shop), ``embeddings`` are the
+    queries and NMI clusters queries and gallery together into as many
+    clusters as they have distinct labels. ``metric='cosine'`` L2-normalises
+    first. Returns ``{'R@1': ..., 'NMI': ..., 'MAP@R': ...}`` in percent.
+    """
+    if metric not in ('euclidean', 'cosine'):
+        raise ValueError("evaluate: metric must be 'euclidean' or 'cosine', not %r" % metric)
+    queries, q_labels = _check('query', embeddings, labels)
+    if gallery_embeddings is None:
+        gallery, g_labels = None, q_labels
+    else:
+        gallery, g_labels = _check('gallery', gallery_embeddings, gallery_labels)
+        if gallery.shape[1] != queries.shape[1]:
+            raise ValueError('evaluate: query and gallery dimensions differ')
+    if metric == 'cosine':
+        queries = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+        if gallery is not None:
+            gallery = gallery / np.maximum(np.linalg.norm(gallery, axis=1, keepdims=True), 1e-12)
+
+    classes, counts = np.unique(g_labels, return_counts=True)
+    count_of = dict(zip(classes.tolist(), counts.tolist()))
+    relevant = np.array([count_of.get(y, 0) for y in q_labels.tolist()])
+    if gallery is None:
+        relevant = relevant - 1  # the query itself is not retrievable
+    k = max(recall_ks)
+    if compute_map_at_r:
+        k = max(k, int(relevant.max()))
+    idx, _ = exact_knn(queries, gallery, k, block_size=block_size, use_gpu=use_gpu)
+    hits = g_labels[idx] == q_labels[:, None]
+
+    results = {'R@%d' % kk: v for kk, v in recall_at_k(hits, recall_ks).items()}
+    if compute_nmi:
+        points = queries if gallery is None else np.concatenate([queries, gallery])
+        point_labels = q_labels if gallery is None else np.concatenate([q_labels, g_labels])
+        clusters = kmeans_assign(points, len(np.unique(point_labels)), seed=kmeans_seed,
+                                 niter=kmeans_iters, use_gpu=use_gpu)
+        results['NMI'] = nmi(point_labels, clusters)
+    if compute_map_at_r:
+        results['MAP@R'] = map_at_r(hits, relevant)
+    return results
+
+
+__all__ = ['evaluate', 'exact_knn', 'kmeans_assign', 'recall_at_k', 'map_at_r', 'nmi',
+           'gpu_available', 'DEFAULT_RECALL_KS']

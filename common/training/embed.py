@@ -1,0 +1,22 @@
+"""Embedding a whole split with a network, in inference mode (BN moving statistics)."""
+import numpy as np
+from mxnet import gluon
+
+
+def split_batch(data, contexts):
+    """Slices of ``data`` on each context; fewer slices when the batch is smaller."""
+    if len(contexts) == 1:
+        return [data.as_in_context(contexts[0])]
+    n = min(len(contexts), data.shape[0])
+    return gluon.utils.split_and_load(data, contexts[:n], even_split=False)
+
+
+def extract_embeddings(net, loader, contexts):
+    """(embeddings float32 (N, D), labels int64 (N,)) in loader order."""
+    outputs, labels = [], []
+    for data, label in loader:
+        for part in split_batch(data, contexts):
+            outputs.append(net(part).asnumpy())
+        labels.append(label.asnumpy())
+    return (np.concatenate(outputs).astype(np.float32),
+            np.concatenate(labels).astype(np.int64).ravel())

@@ -1,0 +1,145 @@
+"""The training loop, written once for every algorithm.
+
+Per epoch: set each group's learning rate from the step schedule, call the
+script's epoch hook, train over the sampler's batches (split across the
+devices), evaluate on the test split, track the best epoch by test R@1
+(strictly greater, so ties keep the earliest, as in the playground) and
+save the network at each new best.
+"""
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import mxnet as mx
+from mxnet import autograd
+from tqdm import tqdm
+
+from .embed import split_batch
+from .schedule import lr_at_epoch
+
+
+class NonFiniteError(RuntimeError):
+    """Training produced NaN or infinity."""
+
+
+@dataclass
+class RunState:
+    """What hooks may look at and change during one run."""
+    args: Any
+    run: int
+    net: Any
+    loss: Any
+    contexts: list
+    dataset: Any
+    sampler: Any
+    recorder: Any
+    trainers: list = field(default_factory=list)
+    epoch: int = 0
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    run: int
+    pretrain: Optional[dict]
+    best_epoch: int
+    best: dict
+    last: dict
+    history: List[dict]
+
+
+def format_metrics(metrics):
+    return ', '.join('%s=%.2f' % (k, v) for k, v in metrics.items())
+
+
+def all_finite(arrays):
+    # multi_all_finite takes a bounded number of inputs; check in chunks.
+    for start in range(0, len(arrays), 128):
+        chunk = arrays[start:start + 128]
+        ok = mx.nd.multi_all_finite(*chunk, num_arrays=len(chunk), init_output=True)
+        if ok.asscalar() != 1:
+            return False
+    return True
+
+
+def gradient_arrays(groups):
+    """Every gradient buffer of the groups (the same buffers are reused each step)."""
+    grads = []
+    for group in groups:
+        params = group.params.values() if hasattr(group.params, 'values') else group.params
+        for param in params:
+            if param.grad_req != 'null':
+                grads.extend(param.list_grad())
+    return grads
+
+
+def train_epoch(state, loader, script, trainers, groups):
+    """One pass over the loader; returns (mean batch loss, images seen)."""
+    total, batches, images = 0.0, 0, 0
+    grads = None  # known only after the first forward pass completes deferred initialisation
+    desc = 'run %d epoch %d' % (state.run, state.epoch)
+    for it, (data, labels) in enumerate(tqdm(loader, desc=desc, leave=False, file=sys.stderr,
+                                             disable=None), 1):
+        parts = split_batch(data, state.contexts)
+        label_parts = split_batch(labels, state.contexts)
+        with autograd.record():
+            losses = [script.compute_loss(state, state.net(x), y)
+                      for x, y in zip(parts, label_parts)]
+        autograd.backward(losses)
+        grads = gradient_arrays(groups) if grads is None else grads
+        value = sum(float(part.mean().asscalar()) for part in losses) / len(losses)
+        where = 'run %d, epoch %d, iteration %d' % (state.run, state.epoch, it)
+        if not math.isfinite(value):
+            raise NonFiniteError('%s: the loss is %s; lower --lr or check the data'
+                                 % (where, value))
+        if not all_finite(grads):
+            raise NonFiniteError('%s: a gradient is NaN or infinite (loss %.4g); lower --lr or '
+                                 'check the loss for division by zero' % (where, value))
+        for trainer, group in zip(trainers, groups):
+            trainer.step(group.divisor)
+        total += value
+        batches += 1
+        images += data.shape[0]
+    if batches == 0:
+        raise ValueError('epoch %d had no batches: the training split is smaller than one batch'
+                         % state.epoch)
+    return total / batches, images
+
+
+def fit(state, script, loader, groups, trainers, evaluate_fn, steps, save_path=None):
+    """Train one run; returns a :class:`RunResult`."""
+    args, rec = state.args, state.recorder
+    pretrain = None
+    if not args.skip_pretrain_validation:
+        pretrain = evaluate_fn(state.net)
+        rec.info('Pre-train validation: %s', format_metrics(pretrain))
+        rec.write('epoch', run=state.run, epoch=0, metrics=pretrain)
+    best, best_epoch, history = None, 0, []
+    for epoch in range(1, args.epochs + 1):
+        state.epoch = epoch
+        lrs = {}
+        for trainer, group in zip(trainers, groups):
+            trainer.set_learning_rate(lr_at_epoch(group.lr, epoch, steps, args.factor))
+            lrs[group.name] = trainer.learning_rate
+        script.on_epoch_start(state)
+        start = time.time()
+        loss_value, images = train_epoch(state, loader, script, trainers, groups)
+        train_time = time.time() - start
+        metrics = evaluate_fn(state.net)
+        rec.info('[Epoch %d] lr=%s loss=%.4f (%.0f img/s); validation: %s', epoch,
+                 ','.join('%.3g' % v for v in lrs.values()), loss_value,
+                 images / max(train_time, 1e-9), format_metrics(metrics))
+        record = dict(run=state.run, epoch=epoch, lr=lrs, loss=loss_value, metrics=metrics,
+                      train_seconds=round(train_time, 3), images=images)
+        rec.write('epoch', **record)
+        history.append(record)
+        if best is None or metrics['R@1'] > best['R@1']:
+            best, best_epoch = metrics, epoch
+            rec.info('New best validation: R@1 %.2f%s', metrics['R@1'],
+                     ', NMI %.2f' % metrics['NMI'] if 'NMI' in metrics else '')
+            if save_path:
+                state.net.save_parameters(save_path)
+                rec.info('Saved %s', save_path)
+    return RunResult(state.run, pretrain, best_epoch, best, metrics, history)

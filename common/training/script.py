@@ -1,0 +1,199 @@
+"""The one place where a training script is put together and run.
+
+A root ``train_*.py`` subclasses :class:`TrainingScript`, states its
+options, defaults, head, loss and sampler, and calls ``main()``. Everything
+else (data, backbone, loop, evaluation, records, runs) happens here.
+"""
+import os
+import sys
+
+from ..cli import build_parser, check_args
+from ..context import get_contexts, seed_everything
+from ..data import DatasetError, get_dataset
+from ..data.loader import eval_loader, train_loader
+from ..data.samplers import ClassBalancedBatchSampler, ShuffledBatchSampler
+from ..data.transforms import EvalTransform, ImageReadError, Normalize, TrainTransform
+from ..evaluation import evaluate
+from ..models import (
+    PLAYGROUND_HEAD_INIT,
+    PretrainedWeightsError,
+    backbone_spec,
+    build_embedding_net,
+    get_backbone,
+)
+from ..records import Recorder, disabled, environment
+from .embed import extract_embeddings
+from .loop import NonFiniteError, RunState, fit, format_metrics
+from .optim import ParamGroup, make_trainer
+from .schedule import parse_steps
+from .summary import format_summary, summarize
+
+# Errors that mean "the input is wrong", reported as one line rather than a traceback.
+USER_ERRORS = (DatasetError, PretrainedWeightsError, NonFiniteError, ImageReadError, ValueError)
+
+
+class TrainingScript:
+    """Base of every algorithm's script; override what is specific to the algorithm."""
+    name = None                  # log and checkpoint names: train_<name>.log, <name>_model
+    description = None
+    defaults = {}                # parser defaults (batch size, epochs, lr, schedule, ...)
+    sampler = 'shuffled'         # or 'class_balanced' (needs --batch-k, --iteration-per-epoch)
+    last_batch = 'rollover'
+    train_resize = None          # force-resize to this many pixels (at 224 px) before cropping
+    head_normalize = False
+    head_bias = True
+    head_init = PLAYGROUND_HEAD_INIT
+    epsilon = 1e-7               # Adam epsilon
+    clip_gradient = 10.0         # None for no clipping
+    eval_metric = 'euclidean'
+
+    # --- the algorithm-specific parts -------------------------------------------------
+    def add_options(self, parser):
+        """Add the script's own options."""
+
+    def build_loss(self, args, dataset):
+        raise NotImplementedError
+
+    def gradient_divisor(self, args, batch_size):
+        """``n`` in ``trainer.step(n)``: the gradient applied is that of loss / n."""
+        return 1
+
+    def compute_loss(self, state, embeddings, labels):
+        return state.loss(embeddings, labels)
+
+    def parameter_groups(self, args, net, loss, batch_size):
+        params = net.collect_params()
+        params.update(loss.collect_params())
+        return [ParamGroup(params, args.optimizer, args.lr, args.wd,
+                           divisor=self.gradient_divisor(args, batch_size),
+                           options={'epsilon': self.epsilon, 'clip_gradient': self.clip_gradient})]
+
+    def make_sampler(self, args, split, batch_size, seed):
+        if self.sampler == 'shuffled':
+            return ShuffledBatchSampler(len(split), min(batch_size, len(split)), seed,
+                                        self.last_batch)
+        if self.sampler == 'class_balanced':
+            return ClassBalancedBatchSampler(split.labels, batch_size, args.batch_k,
+                                             args.iteration_per_epoch, seed)
+        raise ValueError('unknown sampler %r' % self.sampler)
+
+    def on_epoch_start(self, state):
+        """Called before each epoch's training (e.g. to rebuild a sampler)."""
+
+    # --- the shared machinery ---------------------------------------------------------
+    def parser(self):
+        defaults = dict(logfile='train_%s.log' % self.name,
+                        save_model_prefix='%s_model' % self.name)
+        defaults.update(self.defaults)
+        parser = build_parser(self.description or (self.__doc__ or '').strip(), defaults)
+        self.add_options(parser)
+        return parser
+
+    def parse_args(self, argv=None):
+        parser = self.parser()
+        return check_args(parser, parser.parse_args(argv))
+
+    def main(self, argv=None):
+        args = self.parse_args(argv)
+        try:
+            return self.run(args)
+        except USER_ERRORS as e:
+            if os.environ.get('DML_DEBUG'):
+                raise
+            sys.stderr.write('%s: error: %s\n' % (os.path.basename(sys.argv[0]), e))
+            sys.exit(1)
+
+    def run(self, args):
+        """All runs of one invocation; returns the summary dict."""
+        rec = Recorder(args.results_dir, args.logfile, args.log_postfix)
+        try:
+            rec.info('%s', args)
+            rec.write('config', script=self.name, argv=sys.argv, args=vars(args),
+                      **environment())
+            try:
+                return self._run(args, rec)
+            except USER_ERRORS as e:
+                rec.write('error', message=str(e))
+                raise
+        finally:
+            rec.close()
+
+    def _run(self, args, rec):
+        contexts = get_contexts(args.gpus)
+        rec.info('Devices: %s', ', '.join(str(c) for c in contexts))
+        dataset = get_dataset(args.dataset, args.data_path, args.use_crops, args.folder_split)
+        rec.info('Training with %d classes (%d images), validating with %s',
+                 dataset.train.num_classes, len(dataset.train),
+                 ' and '.join('%s: %d classes (%d images)' % (s.name, s.num_classes, len(s))
+                              for s in dataset.eval_splits))
+        spec = backbone_spec(args.model)
+        normalize = Normalize(spec.mean, spec.std)
+        eval_transform = EvalTransform(args.image_size, normalize)
+        loaders = [eval_loader(s, eval_transform, args.batch_size * len(contexts), args.num_workers,
+                               args.use_crops) for s in dataset.eval_splits]
+
+        def evaluate_net(net):
+            embedded = [extract_embeddings(net, loader, contexts) for loader in loaders]
+            gallery = embedded[1] if len(embedded) > 1 else (None, None)
+            return evaluate(embedded[0][0], embedded[0][1], recall_ks=dataset.recall_ks,
+                            gallery_embeddings=gallery[0], gallery_labels=gallery[1],
+                            compute_nmi=args.nmi, metric=self.eval_metric)
+
+        rec.info('Training crops keep %.0f-100 %% of the image area%s',
+                 100 * (args.min_crop_area or dataset.min_crop_area),
+                 ' after resizing to %d px' % self.train_resize if self.train_resize else '')
+        steps = parse_steps(args.steps, args.epochs)
+        rec.info('Learning rate x%g at epochs %s' % (args.factor, steps) if steps
+                 else 'No learning rate decay')
+        results = [self._run_once(args, rec, run, contexts, dataset, normalize, evaluate_net, steps)
+                   for run in range(1, args.number_of_runs + 1)]
+        summary = summarize(results)
+        rec.info('%s', format_summary(summary))
+        rec.write('summary', **summary)
+        return summary
+
+    def _run_once(self, args, rec, run, contexts, dataset, normalize, evaluate_net, steps):
+        seed = args.seed + run - 1
+        rec.info('Starting run %d/%d (seed %d)', run, args.number_of_runs, seed)
+        seed_everything(seed)
+        backbone, _ = get_backbone(args.model, pretrained=not args.no_pretrained,
+                                   weights=args.pretrained, ctx=contexts)
+        net = build_embedding_net(backbone, args.embed_dim, self.head_normalize, self.head_bias,
+                                  self.head_init, ctx=contexts)
+        loss = self.build_loss(args, dataset)
+        loss.initialize(ctx=contexts)
+        if not args.disable_hybridize:
+            net.hybridize()
+            loss.hybridize()
+        batch_size = args.batch_size * len(contexts)
+        if self.sampler == 'shuffled' and batch_size > len(dataset.train):
+            rec.info('Warning: --batch-size %d (x %d devices) exceeds the %d training images; '
+                     'batches hold all of them', args.batch_size, len(contexts), len(dataset.train))
+        sampler = self.make_sampler(args, dataset.train, batch_size, seed)
+        resize = (int(round(self.train_resize * args.image_size / 224))
+                  if self.train_resize else None)
+        area = (args.min_crop_area or dataset.min_crop_area, 1.0)
+        transform = TrainTransform(args.image_size, normalize, resize, area)
+        loader = train_loader(dataset.train, transform, sampler, args.num_workers, args.use_crops)
+        groups = self.parameter_groups(args, net, loss, batch_size)
+        trainers = [make_trainer(g, args.kvstore) for g in groups]
+        state = RunState(args, run, net, loss, contexts, dataset, sampler, rec, trainers)
+        result = fit(state, self, loader, groups, trainers, evaluate_net, steps,
+                     self.checkpoint_path(args, run))
+        rec.info('Run %d finished: best R@1 %.2f at epoch %d; last epoch %s', run,
+                 result.best['R@1'], result.best_epoch, format_metrics(result.last))
+        rec.write('run', run=run, seed=seed, best_epoch=result.best_epoch, best=result.best,
+                  last=result.last, pretrain=result.pretrain)
+        return result
+
+    def checkpoint_path(self, args, run):
+        if disabled(args.save_model_prefix):
+            return None
+        prefix = args.save_model_prefix
+        if args.number_of_runs > 1:
+            prefix = '%s_run%d' % (prefix, run)
+        path = prefix + '.params'
+        if not os.path.isabs(path):
+            path = os.path.join(args.results_dir, path)
+        os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+        return path

@@ -1,0 +1,37 @@
+"""Install the DML toolkit's shared package (``common``) and its pinned dependencies.
+
+The training scripts (``train_*.py``) run from the repository root.
+"""
+import sys
+
+from setuptools import find_packages, setup
+
+if sys.version_info >= (3, 12) or sys.version_info < (3, 8):
+    sys.exit('dml-toolkit needs Python 3.8-3.11 (this is %d.%d): mxnet 1.9.1 needs numpy<1.24, '
+             'which does not exist for Python 3.12+. Use python3.11.' % sys.version_info[:2])
+
+# The set that installs and imports together on Python 3.11 (see README): mxnet 1.9.1 fails
+# to import on numpy >= 1.24, and pip picks numpy 1.26 unless told; faiss-cpu 1.7.4 and
+# opencv-python 4.11 are the last releases that accept numpy 1.23.
+REQUIREMENTS = [
+    'mxnet==1.9.1',
+    'numpy==1.23.5',
+    'gluoncv==0.10.5.post0',
+    'faiss-cpu==1.7.4',
+    'scikit-learn==1.7.2',
+    'scipy==1.15.3',
+    'matplotlib==3.10.9',
+    'pandas==2.3.3',
+    'opencv-python==4.11.0.86',
+    'tqdm',
+]
+
+setup(
+    name='dml-toolkit',
+    version='0.1.0',
+    description='Deep metric learning algorithms on MXNet/Gluon, trained and evaluated alike',
+    packages=find_packages(include=['common', 'common.*']),
+    python_requires='>=3.8,<3.12',
+    install_requires=REQUIREMENTS,
+    extras_require={'test': ['pytest']},
+)
