@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3.8 python3; do
 STAMP := $(VENV)/.installed-$(shell cksum setup.py | cut -d' ' -f1)
 
 DEMO_ARGS ?= --dataset glyphs --model small --no-pretrained --image-size 32 --epochs 12 \
-	--batch-size 128 --lr 1e-3 --steps 8 --num-workers 2 --log-postfix demo
+	--iteration-per-epoch 25 --lr 1e-3 --steps 8 --num-workers 2 --log-postfix demo
 
 .PHONY: install demo test clean
 
@@ -22,10 +22,11 @@ $(STAMP): setup.py
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# Train the triplet script on the embedded glyph dataset; prints Recall@K and NMI
-# before and after training and writes results/train_triplet_semihard_demo.{log,jsonl}.
+# Train Direction Regularization (triplet form) on the embedded glyph dataset; prints
+# Recall@K, NMI and MAP@R before and after training and writes
+# results/train_dr_triplet_demo.{log,jsonl}.
 demo: $(STAMP)
-	$(VENV)/bin/python train_triplet_semihard.py $(DEMO_ARGS)
+	$(VENV)/bin/python train_dr.py $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q

@@ -64,6 +64,8 @@ def build_parser(description, defaults):
     g.add_argument('--skip-pretrain-validation', action='store_true',
                    help='do not evaluate before training')
     g.add_argument('--no-nmi', dest='nmi', action='store_false', help='skip the NMI (k-means)')
+    g.add_argument('--eval-every', type=int, default=1,
+                   help='evaluate every N epochs (and always after the last one)')
     g.add_argument('--results-dir', default='results', help='folder for logs, records and models')
     g.add_argument('--logfile', help='log file name in --results-dir; "None" disables log files')
     g.add_argument('--log-postfix', default='', help='appended to the log name as _<postfix>')
@@ -75,14 +77,18 @@ def build_parser(description, defaults):
 
 def check_args(parser, args):
     """One-line errors for option values that cannot work."""
-    positive = {'--batch-size': args.batch_size, '--epochs': args.epochs, '--lr': args.lr,
+    positive = {'--batch-size': args.batch_size, '--epochs': args.epochs,
                 '--embed-dim': args.embed_dim, '--number-of-runs': args.number_of_runs,
                 '--factor': args.factor}
     for option, value in positive.items():
         if value is None or value <= 0:
             parser.error('%s must be positive (got %s)' % (option, value))
+    if args.lr is not None and args.lr <= 0:  # some scripts allow no --lr (per-group rates)
+        parser.error('--lr must be positive (got %s)' % args.lr)
     if args.wd is None or args.wd < 0:
         parser.error('--wd must be >= 0 (got %s)' % args.wd)
+    if args.eval_every < 1:
+        parser.error('--eval-every must be at least 1')
     if args.num_workers < 0:
         parser.error('--num-workers must be >= 0')
     if args.image_size < 16:
@@ -92,3 +98,43 @@ def check_args(parser, args):
     if args.pretrained and args.no_pretrained:
         parser.error('--pretrained and --no-pretrained exclude each other')
     return args
+
+
+def add_class_balanced_options(parser, batch_k, iterations):
+    """``--batch-k`` and ``--iteration-per-epoch`` for scripts with P x K batches."""
+    parser.add_argument('--batch-k', type=int, default=batch_k,
+                        help='images per class in a batch (P = batch size / K classes)')
+    parser.add_argument('--iteration-per-epoch', type=int, default=iterations,
+                        help='batches per epoch')
+
+
+def add_npair_options(parser, epoch_length=200, same_image=0.1):
+    """Options of the N-pair batch construction (two images of each of N classes)."""
+    parser.add_argument('--epoch-length', type=int, default=epoch_length,
+                        help='batches per epoch')
+    parser.add_argument('--same-image-sampling', type=float, default=same_image,
+                        help='probability that a pair is one image augmented twice')
+    parser.add_argument('--symmetric-loss', action='store_true',
+                        help='average the loss over both roles of anchors and positives')
+    parser.add_argument('--l2reg-weight', type=float, default=5e-4,
+                        help='L2 penalty on the (unnormalised) embeddings')
+    parser.add_argument('--decrease-cnn-lr', action='store_true',
+                        help='train the embedding layer 10x faster than the backbone')
+
+
+def add_multi_similarity_options(parser):
+    """Multi-similarity loss options; defaults are the published values."""
+    parser.add_argument('--ms-alpha', type=float, default=2.0, help='positive scale alpha')
+    parser.add_argument('--ms-beta', type=float, default=50.0, help='negative scale beta')
+    parser.add_argument('--ms-base', type=float, default=1.0, help='similarity offset lambda')
+    parser.add_argument('--ms-epsilon', type=float, default=0.1, help='pair-mining margin')
+    parser.add_argument('--ms-official', action='store_true',
+                        help='the official code\'s alpha 2, beta 40, lambda 0.5 instead')
+
+
+def multi_similarity_kwargs(args):
+    from .losses.multi_similarity import OFFICIAL_CODE
+    if args.ms_official:
+        return dict(OFFICIAL_CODE)
+    return dict(alpha=args.ms_alpha, beta=args.ms_beta, base=args.ms_base,
+                epsilon=args.ms_epsilon)

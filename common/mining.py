@@ -1,5 +1,7 @@
-"""Label masks and masked reductions shared by the loss blocks (NDArray or Symbol)."""
-from .distances import identity_like
+"""Label masks, masked reductions and negative samplers shared by the loss blocks."""
+from mxnet.gluon import HybridBlock
+
+from .distances import identity_like, squared_euclidean
 
 # Stands in for +/- infinity in masked reductions; finite so that 0 * BIG stays 0.
 BIG = 1e30
@@ -19,14 +21,71 @@ def label_masks(F, labels, like):
 
 
 def masked_min(F, x, mask, axis, keepdims=False):
-    """Minimum of ``x`` over entries where ``mask`` is 1 (BIG where none is)."""
-    return F.min(F.where(mask, x, F.ones_like(x) * BIG), axis=axis, keepdims=keepdims)
+    """Minimum of ``x`` over entries where ``mask`` is 1 (BIG where none is).
+
+    The gradient goes to one entry, the first minimum. MXNet's ``min``
+    sends the full gradient to every tied entry, which double-counts exact
+    duplicates (Embedding Expansion creates each synthetic point twice).
+    """
+    masked = F.where(mask, x, F.ones_like(x) * BIG)
+    return F.pick(masked, F.argmin(masked, axis=axis), axis=axis, keepdims=keepdims)
 
 
 def masked_max(F, x, mask, axis, keepdims=False):
-    """Maximum of ``x`` over entries where ``mask`` is 1 (-BIG where none is)."""
-    return F.max(F.where(mask, x, F.ones_like(x) * -BIG), axis=axis, keepdims=keepdims)
+    """Maximum of ``x`` over entries where ``mask`` is 1 (-BIG where none is); see masked_min."""
+    masked = F.where(mask, x, F.ones_like(x) * -BIG)
+    return F.pick(masked, F.argmax(masked, axis=axis), axis=axis, keepdims=keepdims)
 
 
 def any_along(F, mask, axis, keepdims=False):
     return F.max(mask, axis=axis, keepdims=keepdims) > 0
+
+
+class DistanceWeightedSampler(HybridBlock):
+    """Distance-weighted negative sampling (Wu et al., ICCV 2017).
+
+    Negatives of anchor i are drawn with probability proportional to the
+    inverse density of distances between random points on the unit sphere,
+    q(d)^-1 with log q(d) = (n-2) log d + (n-3)/2 log(1 - d^2/4) (n = the
+    embedding dimension), for distances clamped to [cutoff, 2 - 1e-6] and
+    only among negatives closer than ``nonzero_loss_cutoff`` (farther ones
+    cannot contribute to a margin loss). The weights are normalised per row
+    in log space; a row with no such negative samples its negatives
+    uniformly (the playground divided by zero there and drew from NaN).
+
+    ``forward(x, labels)`` returns a (B, B) matrix: entry (a, j) is a negative
+    drawn independently for the pair (a, j), by inverse-CDF sampling from
+    MXNet's seeded generator. Rows without any negative hold arbitrary
+    indices; the loss masks them.
+    """
+
+    def __init__(self, cutoff=0.5, nonzero_loss_cutoff=1.4, **kwargs):
+        super().__init__(**kwargs)
+        self.cutoff, self.nonzero_loss_cutoff = cutoff, nonzero_loss_cutoff
+
+    def probabilities(self, F, x, labels):
+        dist = F.sqrt(squared_euclidean(F, x))
+        dim = F.sum(F.ones_like(x), axis=1, keepdims=True)
+        clamped = F.clip(dist, self.cutoff, 2 - 1e-6)
+        log_density = (F.broadcast_mul(dim - 2, F.log(clamped))
+                       + F.broadcast_mul((dim - 3) / 2, F.log(1 - F.square(clamped) / 4)))
+        log_weight = -log_density
+        _, _, negative = label_masks(F, labels, dist)
+        allowed = negative * (dist < self.nonzero_loss_cutoff)
+        top = masked_max(F, log_weight, allowed, axis=1, keepdims=True)
+        # Masked entries get exp(-BIG) = 0 rather than inf * 0.
+        weight = F.exp(F.where(allowed, F.broadcast_sub(log_weight, top),
+                               F.ones_like(log_weight) * -BIG))
+        total = F.sum(weight, axis=1, keepdims=True)
+        uniform = F.broadcast_div(negative, F.maximum(F.sum(negative, axis=1, keepdims=True), 1))
+        return F.where(F.broadcast_like(total > 0, weight),
+                       F.broadcast_div(weight, F.maximum(total, 1e-30)), uniform)
+
+    def hybrid_forward(self, F, x, labels):
+        prob = self.probabilities(F, F.stop_gradient(x), labels)
+        cdf = F.cumsum(prob, axis=1)
+        total = F.slice_axis(cdf, axis=1, begin=-1, end=None)               # (B, 1)
+        # u in (0, 1) times the row total: never beyond the last non-zero entry.
+        u = F.broadcast_mul(F.random.uniform_like(prob) * (1 - 2e-7) + 1e-7, total)
+        below = F.broadcast_lesser(cdf.expand_dims(1), u.expand_dims(2))    # (a, j, k)
+        return F.sum(below, axis=2)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from common.data.samplers import ClassBalancedBatchSampler, ShuffledBatchSampler
+from common.data.samplers import ClassBalancedBatchSampler, NPairBatchSampler, ShuffledBatchSampler
 
 
 def flatten(batches):
@@ -69,3 +69,40 @@ def test_class_balanced_rejects_impossible_requests():
         ClassBalancedBatchSampler(labels, 10, 3, 5, 0)
     with pytest.raises(ValueError, match='asks for 5 classes per batch but the training split'):
         ClassBalancedBatchSampler(labels, 10, 2, 5, 0)
+
+
+def test_npair_batches_are_pairs_of_distinct_classes():
+    labels, sizes = labels_with_small_classes()
+    sampler = NPairBatchSampler(labels, pairs=5, iterations=400, same_image_prob=0.1, seed=0,
+                                groups=2)
+    same_image = total = 0
+    for batch in sampler:
+        idx = np.array([i for i, _ in batch])
+        assert len(idx) == 20
+        for group in np.split(idx, 2):  # one [anchors; positives] block per device
+            anchors, positives = np.split(group, 2)
+            assert (labels[anchors] == labels[positives]).all()
+            assert len(set(labels[anchors].tolist())) == 5  # N distinct classes
+            for a, p in zip(anchors, positives):
+                total += 1
+                same_image += a == p
+                if a == p:
+                    continue
+                assert sizes[labels[a]] >= 2
+    # Classes of one image always repeat it; the others do so with probability 0.1.
+    singles = sum(1 for s in sizes if s == 1) / len(sizes)
+    assert abs(same_image / total - (singles + (1 - singles) * 0.1)) < 0.03
+    first, again = (list(NPairBatchSampler(labels, 5, 3, 0.1, 7, 2)) for _ in range(2))
+    assert first == again
+
+
+def test_npair_needs_enough_classes():
+    with pytest.raises(ValueError, match='asks for 13 pairs of distinct classes'):
+        NPairBatchSampler(np.arange(12), 13, 1, 0.1, 0)
+
+
+def test_full_blocks_with_replacement():
+    labels, sizes = labels_with_small_classes()
+    for batch in ClassBalancedBatchSampler(labels, 12, 4, 100, 0, fill='replace'):
+        blocks = labels[[i for i, _ in batch]].reshape(3, 4)
+        assert (blocks == blocks[:, :1]).all()

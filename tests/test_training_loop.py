@@ -65,6 +65,9 @@ class Noop:
     def on_epoch_start(self, state):
         pass
 
+    def forward(self, state, data):
+        return state.net(data)
+
     def compute_loss(self, state, embeddings, labels):
         return (embeddings ** 2).sum()
 
@@ -74,7 +77,8 @@ def test_best_epoch_is_the_first_with_the_highest_r1(tmp_path):
     net.initialize()
     batch = (mx.nd.ones((4, 3)), mx.nd.array([0, 0, 1, 1]))
     scores = iter([50.0, 60.0, 60.0, 55.0])
-    args = type('A', (), dict(skip_pretrain_validation=True, epochs=4, factor=1.0))()
+    args = type('A', (), dict(skip_pretrain_validation=True, epochs=4, factor=1.0,
+                              eval_every=1))()
     group = ParamGroup(net.collect_params(), 'sgd', 0.01, 0.0)
     trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.01})]
     state = RunState(args, 1, net, None, [mx.cpu()], None, None, Recorder(str(tmp_path), None,

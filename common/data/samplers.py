@@ -58,12 +58,17 @@ class ClassBalancedBatchSampler(SeededBatchSampler):
 
     As in the playground, a class with fewer than K images contributes all of
     them and further random classes are added until the batch holds P*K
-    images (the last block may then be cut short). ``iterations`` batches
-    make an epoch.
+    images (the last block may then be cut short). With ``fill='replace'``
+    a small class is drawn with replacement instead, so that every block has
+    exactly K images (Embedding Expansion pairs consecutive images).
+    ``iterations`` batches make an epoch.
     """
 
-    def __init__(self, labels, batch_size, samples_per_class, iterations, seed):
+    def __init__(self, labels, batch_size, samples_per_class, iterations, seed, fill='classes'):
         super().__init__(seed)
+        if fill not in ('classes', 'replace'):
+            raise ValueError("fill must be 'classes' or 'replace', not %r" % fill)
+        self.fill = fill
         labels = np.asarray(labels)
         if samples_per_class < 1 or batch_size % samples_per_class:
             raise ValueError('--batch-size %d must be a multiple of --batch-k %d'
@@ -85,6 +90,11 @@ class ClassBalancedBatchSampler(SeededBatchSampler):
 
     def sample_indices(self):
         order = self.rng.permutation(len(self.by_class))
+        if self.fill == 'replace':
+            return np.concatenate([
+                self.rng.choice(self.by_class[c], self.per_class,
+                                replace=len(self.by_class[c]) < self.per_class)
+                for c in order[:self.num_classes]])
         chosen, total = [], 0
         for c in order:
             if len(chosen) >= self.num_classes and total >= self.batch_size:
@@ -98,3 +108,47 @@ class ClassBalancedBatchSampler(SeededBatchSampler):
     def __iter__(self):
         for _ in range(self.iterations):
             yield self.keys(self.sample_indices())
+
+
+class NPairBatchSampler(SeededBatchSampler):
+    """N-pair batches: N distinct classes, two images of each, laid out [anchors; positives].
+
+    With probability ``same_image_prob`` (and always for a class of one
+    image) both members of a pair are the same image, which then gets two
+    independent augmentations. ``groups`` independent N-pair blocks are
+    concatenated, one per device, so that splitting the batch across devices
+    keeps every pair on one device.
+    """
+
+    def __init__(self, labels, pairs, iterations, same_image_prob, seed, groups=1):
+        super().__init__(seed)
+        labels = np.asarray(labels)
+        self.by_class = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+        if not 1 <= pairs <= len(self.by_class):
+            raise ValueError('--batch-size asks for %d pairs of distinct classes per device but '
+                             'the training split has %d classes' % (pairs, len(self.by_class)))
+        if not 0 <= same_image_prob <= 1:
+            raise ValueError('--same-image-sampling must be in [0, 1]')
+        if iterations < 1:
+            raise ValueError('--epoch-length must be at least 1')
+        self.pairs, self.iterations, self.same_image_prob, self.groups = (
+            pairs, iterations, same_image_prob, groups)
+
+    def __len__(self):
+        return self.iterations
+
+    def sample_group(self):
+        anchors, positives = [], []
+        for c in self.rng.choice(len(self.by_class), self.pairs, replace=False):
+            members = self.by_class[c]
+            if len(members) < 2 or self.rng.random() < self.same_image_prob:
+                a = p = self.rng.choice(members)
+            else:
+                a, p = self.rng.choice(members, 2, replace=False)
+            anchors.append(a)
+            positives.append(p)
+        return np.array(anchors + positives)
+
+    def __iter__(self):
+        for _ in range(self.iterations):
+            yield self.keys(np.concatenate([self.sample_group() for _ in range(self.groups)]))

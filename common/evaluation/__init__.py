@@ -58,7 +58,11 @@ def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings
     if compute_map_at_r:
         k = max(k, int(relevant.max()))
     idx, _ = exact_knn(queries, gallery, k, block_size=block_size, use_gpu=use_gpu)
-    hits = g_labels[idx] == q_labels[:, None]
+    hits = np.empty(idx.shape, dtype=bool)
+    for start in range(0, len(idx), block_size):  # never a full int64 label matrix
+        rows = slice(start, start + block_size)
+        hits[rows] = g_labels[idx[rows]] == q_labels[rows, None]
+    del idx
 
     results = {'R@%d' % kk: v for kk, v in recall_at_k(hits, recall_ks).items()}
     if compute_nmi:

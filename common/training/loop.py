@@ -85,7 +85,7 @@ def train_epoch(state, loader, script, trainers, groups):
         parts = split_batch(data, state.contexts)
         label_parts = split_batch(labels, state.contexts)
         with autograd.record():
-            losses = [script.compute_loss(state, state.net(x), y)
+            losses = [script.compute_loss(state, script.forward(state, x), y)
                       for x, y in zip(parts, label_parts)]
         autograd.backward(losses)
         grads = gradient_arrays(groups) if grads is None else grads
@@ -127,12 +127,18 @@ def fit(state, script, loader, groups, trainers, evaluate_fn, steps, save_path=N
         start = time.time()
         loss_value, images = train_epoch(state, loader, script, trainers, groups)
         train_time = time.time() - start
-        metrics = evaluate_fn(state.net)
-        rec.info('[Epoch %d] lr=%s loss=%.4f (%.0f img/s); validation: %s', epoch,
-                 ','.join('%.3g' % v for v in lrs.values()), loss_value,
-                 images / max(train_time, 1e-9), format_metrics(metrics))
-        record = dict(run=state.run, epoch=epoch, lr=lrs, loss=loss_value, metrics=metrics,
+        speed = '[Epoch %d] lr=%s loss=%.4f (%.0f img/s)' % (
+            epoch, ','.join('%.3g' % v for v in lrs.values()), loss_value,
+            images / max(train_time, 1e-9))
+        record = dict(run=state.run, epoch=epoch, lr=lrs, loss=loss_value,
                       train_seconds=round(train_time, 3), images=images)
+        if epoch % args.eval_every and epoch != args.epochs:
+            rec.info('%s', speed)
+            rec.write('epoch', **record)
+            continue
+        metrics = evaluate_fn(state.net)
+        rec.info('%s; validation: %s', speed, format_metrics(metrics))
+        record['metrics'] = metrics
         rec.write('epoch', **record)
         history.append(record)
         if best is None or metrics['R@1'] > best['R@1']:

@@ -48,3 +48,12 @@ def make_trainer(group, kvstore):
     except (ValueError, TypeError, KeyError) as e:
         raise ValueError('--optimizer %s: MXNet cannot build it with %s (%s)'
                          % (group.optimizer, sorted(options), e))
+
+
+def split_groups(args, net, loss, lrs, divisor=1.0, options=None):
+    """Separate groups, with their own learning rates, for the backbone, the embedding head
+    and the loss's own parameters (proxies): ``lrs = (backbone, head, loss)``."""
+    parts = (('backbone', net.backbone.collect_params()), ('head', net.head.collect_params()),
+             ('loss', loss.collect_params()))
+    return [ParamGroup(params, args.optimizer, lr, args.wd, divisor, dict(options or {}), name)
+            for (name, params), lr in zip(parts, lrs) if list(params.keys())]

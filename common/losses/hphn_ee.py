@@ -1,0 +1,62 @@
+"""Hardest-positive/hardest-negative triplet loss with Embedding Expansion.
+
+Ko & Gu, "Embedding Expansion", CVPR 2020, as in their official MXNet code.
+The batch pairs consecutive rows (0, 1), (2, 3), ... of one class (the P x K
+sampler with even K). For each row i and its partner i' = i xor 1 the
+expansion adds n inner points on the segment between them,
+
+    e_{k,i} = normalize((k x_i' + (n + 1 - k) x_i) / (n + 1)),  k = 1..n,
+
+labelled like i, with normalize(u) = u / sqrt(|u|^2 + 1e-10). Distances are
+sqrt(clip(|u - v|^2, 1e-12, 1e12)). Per original anchor i:
+
+* hardest positive: the largest distance to an original point of its class
+  (itself included, 1e-6), synthetic points are not positives;
+* hardest negative: the smallest distance between {x_i, e_{1,i} ... e_{n,i}}
+  and any point of another class, original or synthetic;
+* loss [d_ap - d_an + margin]_+ (or log(1 + exp(d_ap - d_an)) with
+  ``soft_margin``), summed over the anchors, as the official code does.
+
+``n_inner_pts=0`` is plain HPHN (batch-hard) triplet loss.
+"""
+from mxnet.gluon import HybridBlock
+
+from ..distances import row_index, squared_euclidean
+from ..mining import label_masks, masked_max, masked_min
+
+
+def clipped_distance(F, x, y=None):
+    return F.sqrt(F.clip(squared_euclidean(F, x, y), 1e-12, 1e12))
+
+
+class HPHNTripletLoss(HybridBlock):
+    def __init__(self, n_inner_pts=2, margin=1e-5, soft_margin=False, **kwargs):
+        super().__init__(**kwargs)
+        if n_inner_pts < 0:
+            raise ValueError('--n-inner-pts must be >= 0')
+        self.n_inner_pts, self.margin, self.soft_margin = n_inner_pts, margin, soft_margin
+
+    def hybrid_forward(self, F, x, labels):
+        n = self.n_inner_pts
+        rows = row_index(F, x)
+        partner = F.take(x, rows + 1 - 2 * F.broadcast_mod(rows, F.ones_like(rows) * 2))
+        expanded = [x]
+        for k in range(1, n + 1):
+            point = (k * partner + (n + 1 - k) * x) / (n + 1)
+            expanded.append(F.broadcast_div(
+                point, F.sqrt(F.sum(F.square(point), axis=1, keepdims=True) + 1e-10)))
+        everything = F.concat(*expanded, dim=0) if n else x
+        all_labels = F.concat(*([labels] * (n + 1)), dim=0) if n else labels
+        originals = clipped_distance(F, x)
+        same, _, _ = label_masks(F, labels, originals)
+        d_ap = masked_max(F, originals, same, axis=1)
+        other = F.broadcast_not_equal(labels.reshape((-1, 1)), all_labels.reshape((1, -1)))
+        nearest = [masked_min(F, clipped_distance(F, rows_k, everything), other, axis=1)
+                   for rows_k in expanded]
+        d_an = nearest[0]
+        for d in nearest[1:]:
+            d_an = F.minimum(d_an, d)
+        gap = d_ap - d_an
+        if self.soft_margin:
+            return F.sum(F.Activation(gap, act_type='softrelu'))
+        return F.sum(F.relu(gap + self.margin))

@@ -1,0 +1,108 @@
+"""Proxy-based losses: ProxyNCA, proxy cross-entropy and proxy-triplet.
+
+One learnable proxy per training class, a parameter of the loss block
+(``proxies``, C x D). Embeddings and proxies are L2-normalised inside the
+loss, and d_ic = |s x_i - s p_c|^2 / T with multiplier s and temperature T.
+With label smoothing e the target of sample i is q_ic = 1 - e for its class
+and e / (C - 1) elsewhere. All three return the mean over the batch.
+
+* ProxyNCA (Movshovitz-Attias et al. 2017, as in the playground; the positive
+  proxy is not in the denominator, so the loss can be negative):
+  l_i = sum_c q_ic d_ic + log sum_{c != y_i} exp(-d_ic).
+  ``gamma > 0`` adds Direction Regularization (Mohan et al. 2020, the alpoler
+  form): d_iz -> d_iz + sign * gamma * R(x_i, p_{y_i}, p_z) for z != y_i.
+* Proxy cross-entropy: l_i = -sum_c q_ic log softmax_c(-d_i.). The playground
+  took the softmax over +d (equivalent only after negating every proxy, and
+  the opposite of the papers); we use -d.
+* Proxy-triplet: l_i = sum_{c != y_i} [|x_i - p_{y_i}|^2 - |x_i - p_c|^2 + margin]_+
+  (unit-norm vectors, no multiplier, as in the playground).
+"""
+import mxnet as mx
+from mxnet.gluon import HybridBlock
+
+from ..mining import BIG
+from .direction import check_angle, dr_cosine
+
+EPS = 1e-12
+
+
+def l2_normalize(F, x):
+    return F.broadcast_div(x, F.sqrt(F.sum(F.square(x), axis=1, keepdims=True) + EPS))
+
+
+class ProxyLoss(HybridBlock):
+    """Holds the proxies and computes the quantities the three losses share."""
+
+    def __init__(self, num_classes, embed_dim, scale=3.0, temperature=1.0, smoothing=0.0,
+                 proxy_init=None, **kwargs):
+        super().__init__(**kwargs)
+        if num_classes < 2:
+            raise ValueError('proxy losses need at least two training classes')
+        if not 0 <= smoothing < 1:
+            raise ValueError('--label-smooth must be in [0, 1)')
+        self.num_classes, self.scale = num_classes, scale
+        self.temperature, self.smoothing = temperature, smoothing
+        with self.name_scope():
+            self.proxies = self.params.get('proxies', shape=(num_classes, embed_dim),
+                                           init=proxy_init or mx.init.Normal(0.01))
+
+    def prepare(self, F, x, labels, proxies):
+        """Unit embeddings, unit proxies, their (B, C) distances and one-hot labels."""
+        xn, pn = l2_normalize(F, x), l2_normalize(F, proxies)
+        cos = F.dot(xn, pn, transpose_b=True)
+        # |s x - s p|^2 = s^2 (2 - 2 cos) for unit vectors.
+        dist = (2 * self.scale ** 2 / self.temperature) * (1 - cos)
+        onehot = F.where(F.one_hot(labels, self.num_classes), F.ones_like(dist),
+                         F.zeros_like(dist))  # in the loss's dtype
+        return xn, pn, cos, dist, onehot
+
+    def targets(self, onehot):
+        off = self.smoothing / (self.num_classes - 1)
+        return onehot * (1 - self.smoothing - off) + off
+
+
+class ProxyNCALoss(ProxyLoss):
+    def __init__(self, num_classes, embed_dim, gamma=0.0, angle='phi', sign=1.0, tau=1e-3,
+                 **kwargs):
+        super().__init__(num_classes, embed_dim, **kwargs)
+        self.gamma, self.sign, self.tau = gamma, sign, tau
+        self.angle = check_angle(angle)
+
+    def hybrid_forward(self, F, x, labels, proxies):
+        xn, pn, cos, dist, onehot = self.prepare(F, x, labels, proxies)
+        neg_dist = dist
+        if self.gamma:
+            neg_dist = dist + self.sign * self.gamma * self._direction(F, pn, cos, labels, onehot)
+        # log sum over the other classes of exp(-d): the true class is masked out.
+        logits = F.where(onehot, F.ones_like(dist) * -BIG, -neg_dist)
+        top = F.max(logits, axis=1, keepdims=True)
+        lse = F.log(F.sum(F.exp(F.broadcast_sub(logits, top)), axis=1)) + top.reshape((-1,))
+        per_sample = F.sum(self.targets(onehot) * dist, axis=1) + lse
+        return F.mean(per_sample)
+
+    def _direction(self, F, pn, cos, labels, onehot):
+        """R(x_i, p_{y_i}, p_z) for every sample i and class z: a (B, C) matrix."""
+        proxy_gram = F.dot(pn, pn, transpose_b=True)
+        s_pn = F.take(proxy_gram, labels)                   # <p_y, p_z>
+        s_ap = F.broadcast_like(F.sum(cos * onehot, axis=1, keepdims=True), cos)  # <x, p_y>
+        ones = F.ones_like(cos)
+        return dr_cosine(F, ones, ones, ones, s_ap, cos, s_pn, self.angle, self.tau)
+
+
+class ProxyXentropyLoss(ProxyLoss):
+    def hybrid_forward(self, F, x, labels, proxies):
+        _, _, _, dist, onehot = self.prepare(F, x, labels, proxies)
+        return F.mean(-F.sum(self.targets(onehot) * F.log_softmax(-dist, axis=1), axis=1))
+
+
+class ProxyTripletLoss(ProxyLoss):
+    def __init__(self, num_classes, embed_dim, margin=1.0, **kwargs):
+        kwargs.update(scale=1.0, temperature=1.0)
+        super().__init__(num_classes, embed_dim, **kwargs)
+        self.margin = margin
+
+    def hybrid_forward(self, F, x, labels, proxies):
+        _, _, _, dist, onehot = self.prepare(F, x, labels, proxies)  # |x - p|^2 at s = T = 1
+        positive = F.sum(dist * onehot, axis=1, keepdims=True)
+        terms = F.relu(F.broadcast_sub(positive, dist) + self.margin) * (1 - onehot)
+        return F.mean(F.sum(terms, axis=1))

@@ -1,0 +1,58 @@
+"""Hardest-positive/hardest-negative triplet loss with Embedding Expansion (Ko & Gu, CVPR 2020).
+
+The official recipe's defaults: GoogLeNet, 512-d L2-normalised embedding,
+227 px, P x K batches of 4 classes x 32 images whose consecutive images pair
+up, Adam 1e-4 with weight decay 5e-4, margin 1e-5, learning rate halved at
+"epochs" 400/800/1200/1600 of C x K / B iterations, evaluation every 5
+epochs. ``--n-inner-pts 0`` is plain HPHN triplet loss.
+"""
+import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.cli import add_class_balanced_options
+from common.data.samplers import ClassBalancedBatchSampler
+from common.losses import HPHNTripletLoss
+from common.models.initializers import xavier
+from common.training import TrainingScript
+
+
+class HPHNEmbeddingExpansion(TrainingScript):
+    """HPHN triplet loss with Embedding Expansion."""
+    name = 'hphn_ee'
+    defaults = dict(model='googlenet', embed_dim=512, image_size=227, batch_size=128,
+                    epochs=4000, lr=1e-4, wd=5e-4, factor=0.5, steps='400,800,1200,1600',
+                    eval_every=5)
+    sampler = 'class_balanced'
+    head_normalize = True
+    head_init = xavier(2.0)
+    epsilon = 1e-8
+    clip_gradient = None
+
+    def add_options(self, parser):
+        add_class_balanced_options(parser, batch_k=32, iterations=0)
+        parser.add_argument('--n-inner-pts', type=int, default=2,
+                            help='synthetic points per pair (0: plain HPHN triplet)')
+        parser.add_argument('--margin', type=float, default=1e-5, help='triplet margin')
+        parser.add_argument('--soft-margin', action='store_true',
+                            help='log(1 + exp(d_ap - d_an)) instead of the hinge')
+
+    def check_args(self, parser, args):
+        super().check_args(parser, args)
+        if args.batch_k % 2:
+            parser.error('--batch-k %d must be even: Embedding Expansion pairs consecutive '
+                         'images of a class' % args.batch_k)
+        if args.n_inner_pts < 0:
+            parser.error('--n-inner-pts must be >= 0')
+
+    def make_sampler(self, args, split, batch_size, seed, devices=1):
+        # The official "epoch" is C x K images; small classes are drawn with replacement so
+        # that every block is exactly K long and pairs never straddle two classes.
+        iterations = (args.iteration_per_epoch or
+                      max(1, split.num_classes * args.batch_k // batch_size))
+        return ClassBalancedBatchSampler(split.labels, batch_size, args.batch_k, iterations, seed,
+                                         fill='replace')
+
+    def build_loss(self, args, dataset):
+        return HPHNTripletLoss(args.n_inner_pts, args.margin, args.soft_margin)
+
+
+if __name__ == '__main__':
+    HPHNEmbeddingExpansion().main()

@@ -1,0 +1,59 @@
+"""Margin loss with distance-weighted negative sampling (Wu et al., ICCV 2017).
+
+L2-normalised 64-d embedding, P x K batches (25 classes x 5 images),
+boundary beta learned per class by its own SGD, negatives drawn by
+distance-weighted sampling (cutoff 0.5, no negatives beyond 1.4), as in the
+DML playground (whose beta was indexed by batch position, not class).
+"""
+import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.losses import MarginLoss
+from common.mining import DistanceWeightedSampler
+from common.models.initializers import xavier
+from common.training import ParamGroup
+from common.training.class_batches import ClassBalancedScript
+
+
+class Margin(ClassBalancedScript):
+    """Margin loss with distance-weighted sampling."""
+    name = 'margin'
+    defaults = dict(batch_size=125, epochs=20, lr=1e-4, factor=0.5, wd=1e-5,
+                    steps='12,14,16,18', save_model_prefix='margin_loss_model')
+    head_normalize = True
+    clip_gradient = None
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument('--margin', type=float, default=0.2, help='margin around beta')
+        parser.add_argument('--beta', type=float, default=1.2, help='initial class boundary')
+        parser.add_argument('--lr-beta', type=float, default=0.1,
+                            help='learning rate of beta (SGD, momentum 0.9); 0 keeps it fixed')
+        parser.add_argument('--nu', type=float, default=0.0, help='regularisation weight of beta')
+        parser.add_argument('--cutoff', type=float, default=0.5,
+                            help='sampling: distances below this count as this')
+        parser.add_argument('--nonzero-loss-cutoff', type=float, default=1.4,
+                            help='sampling: never draw negatives farther than this')
+
+    def head_initializer(self, args):
+        # The playground's margin script: Xavier(0.2) after Inception-BN, Xavier(2) after ResNet.
+        return xavier(2.0 if args.model.startswith('resnet') else 0.2)
+
+    def build_loss(self, args, dataset):
+        sampler = DistanceWeightedSampler(args.cutoff, args.nonzero_loss_cutoff)
+        return MarginLoss(dataset.train.num_classes, margin=args.margin, beta=args.beta,
+                          nu=args.nu, learn_beta=args.lr_beta > 0, sampler=sampler)
+
+    def gradient_divisor(self, args, batch_size):
+        return args.batch_size  # the playground's step(125): loss / batch size
+
+    def parameter_groups(self, args, net, loss, batch_size):
+        divisor = self.gradient_divisor(args, batch_size)
+        groups = [ParamGroup(net.collect_params(), args.optimizer, args.lr, args.wd, divisor,
+                             {'epsilon': self.epsilon}, 'net')]
+        if args.lr_beta > 0:
+            groups.append(ParamGroup(loss.collect_params(), 'sgd', args.lr_beta, 0.0, divisor,
+                                     {'momentum': 0.9}, 'beta'))
+        return groups
+
+
+if __name__ == '__main__':
+    Margin().main()
