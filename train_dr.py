@@ -21,10 +21,6 @@ from common.training.optim import split_groups
 class DirectionRegularization(ClassBalancedScript):
     """Direction Regularization."""
     name = 'dr'
-    defaults = dict(batch_size=80, epochs=20, lr=1e-4, factor=0.5, wd=1e-5,
-                    steps='12,14,16,18')
-    head_normalize = True
-    clip_gradient = None
 
     def add_options(self, parser):
         super().add_options(parser)

@@ -18,8 +18,6 @@ class Margin(ClassBalancedScript):
     name = 'margin'
     defaults = dict(batch_size=125, epochs=20, lr=1e-4, factor=0.5, wd=1e-5,
                     steps='12,14,16,18', save_model_prefix='margin_loss_model')
-    head_normalize = True
-    clip_gradient = None
 
     def add_options(self, parser):
         super().add_options(parser)

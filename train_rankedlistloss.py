@@ -18,9 +18,7 @@ class RankedList(ClassBalancedScript):
     name = 'rankedlist'
     defaults = dict(batch_size=180, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
     batch_k = 3
-    head_normalize = True
     head_bias = False
-    clip_gradient = None
 
     def add_options(self, parser):
         super().add_options(parser)

@@ -65,6 +65,12 @@ class Noop:
     def on_epoch_start(self, state):
         pass
 
+    def on_epoch_end(self, state, loss):
+        return None
+
+    def lr_scale(self, state):
+        return 1.0
+
     def forward(self, state, data):
         return state.net(data)
 

@@ -152,3 +152,40 @@ class NPairBatchSampler(SeededBatchSampler):
     def __iter__(self):
         for _ in range(self.iterations):
             yield self.keys(np.concatenate([self.sample_group() for _ in range(self.groups)]))
+
+
+class NeighbourhoodBatchSampler(SeededBatchSampler):
+    """Local sampling (Nguyen & De Baets 2020): one batch per cluster of the embedding space.
+
+    ``set_clusters(assignment)`` (called every epoch with k-means clusters of
+    the training embeddings) makes each cluster a batch, subsampled to
+    ``batch_size`` when larger. Clusters in which no triplet exists (a single
+    class, or no class with two members) are left out. Batches come in a
+    random order.
+    """
+
+    def __init__(self, labels, batch_size, seed):
+        super().__init__(seed)
+        self.labels, self.batch_size = np.asarray(labels), batch_size
+        self.batches = []
+
+    def set_clusters(self, assignment):
+        assignment = np.asarray(assignment)
+        self.batches = []
+        for cluster in np.unique(assignment):
+            members = np.flatnonzero(assignment == cluster)
+            if len(members) > self.batch_size:
+                members = np.sort(self.rng.choice(members, self.batch_size, replace=False))
+            _, counts = np.unique(self.labels[members], return_counts=True)
+            if len(counts) > 1 and counts.max() > 1:
+                self.batches.append(members)
+        if not self.batches:
+            raise ValueError('local sampling: no cluster holds a triplet; lower --batch-size')
+        return len(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for b in self.rng.permutation(len(self.batches)):
+            yield self.keys(self.batches[b])

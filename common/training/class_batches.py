@@ -7,10 +7,17 @@ class ClassBalancedScript(TrainingScript):
     """P = batch size / K classes, K images each, ``iteration_per_epoch`` batches an epoch.
 
     Images are first resized to 256 x 256 (at 224 px) and then cropped, the
-    playground's pre-processing for its class-balanced iterators.
+    playground's pre-processing for its class-balanced iterators. The
+    playground's P x K scripts L2-normalise the embedding and do not clip
+    gradients.
     """
+    # The playground's P x K schedule (margin, with 16 x 5 batches as in the MS recipe).
+    defaults = dict(batch_size=80, epochs=20, lr=1e-4, factor=0.5, wd=1e-5,
+                    steps='12,14,16,18')
     sampler = 'class_balanced'
     train_resize = 256
+    head_normalize = True
+    clip_gradient = None
     batch_k = 5
     iterations = 200
 

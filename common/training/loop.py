@@ -121,18 +121,20 @@ def fit(state, script, loader, groups, trainers, evaluate_fn, steps, save_path=N
         state.epoch = epoch
         lrs = {}
         for trainer, group in zip(trainers, groups):
-            trainer.set_learning_rate(lr_at_epoch(group.lr, epoch, steps, args.factor))
+            trainer.set_learning_rate(lr_at_epoch(group.lr, epoch, steps, args.factor)
+                                      * script.lr_scale(state))
             lrs[group.name] = trainer.learning_rate
         script.on_epoch_start(state)
         start = time.time()
         loss_value, images = train_epoch(state, loader, script, trainers, groups)
         train_time = time.time() - start
+        stop = script.on_epoch_end(state, loss_value)
         speed = '[Epoch %d] lr=%s loss=%.4f (%.0f img/s)' % (
             epoch, ','.join('%.3g' % v for v in lrs.values()), loss_value,
             images / max(train_time, 1e-9))
         record = dict(run=state.run, epoch=epoch, lr=lrs, loss=loss_value,
                       train_seconds=round(train_time, 3), images=images)
-        if epoch % args.eval_every and epoch != args.epochs:
+        if epoch % args.eval_every and epoch != args.epochs and not stop:
             rec.info('%s', speed)
             rec.write('epoch', **record)
             continue
@@ -148,4 +150,7 @@ def fit(state, script, loader, groups, trainers, evaluate_fn, steps, save_path=N
             if save_path:
                 state.net.save_parameters(save_path)
                 rec.info('Saved %s', save_path)
+        if stop:
+            rec.info('Stopping after epoch %d: %s', epoch, stop)
+            break
     return RunResult(state.run, pretrain, best_epoch, best, metrics, history)

@@ -29,3 +29,28 @@ def parse_steps(steps, epochs):
 def lr_at_epoch(base_lr, epoch, steps, factor):
     """``base_lr * factor ** (number of steps <= epoch)`` for 1-indexed ``epoch``."""
     return base_lr * factor ** sum(1 for s in steps if epoch >= s)
+
+
+class Plateau:
+    """Halve (``factor``) the learning rate when the training loss has not improved for
+    ``patience`` epochs, and stop after ``stop_patience`` epochs without improvement
+    (PyTorch's ReduceLROnPlateau and early stopping, as the SST authors trained)."""
+
+    def __init__(self, factor=0.5, patience=5, stop_patience=15):
+        self.factor, self.patience, self.stop_patience = factor, patience, stop_patience
+        self.best, self.since_best, self.since_cut, self.scale = float('inf'), 0, 0, 1.0
+
+    def update(self, loss):
+        if loss < self.best:
+            self.best, self.since_best, self.since_cut = loss, 0, 0
+        else:
+            self.since_best += 1
+            self.since_cut += 1
+            if self.since_cut > self.patience:
+                self.scale *= self.factor
+                self.since_cut = 0
+        return self.scale
+
+    @property
+    def exhausted(self):
+        return self.since_best >= self.stop_patience

@@ -126,6 +126,15 @@ class TrainingScript:
     def on_epoch_start(self, state):
         """Called before each epoch's training (e.g. to rebuild a sampler)."""
 
+    def on_epoch_end(self, state, loss):
+        """Called after each epoch's training with its mean loss; a non-empty string stops
+        the run after this epoch's evaluation (the string says why)."""
+        return None
+
+    def lr_scale(self, state):
+        """Factor applied on top of the step schedule (e.g. by a plateau rule)."""
+        return 1.0
+
     # --- the shared machinery ---------------------------------------------------------
     def parser(self):
         defaults = dict(logfile='train_%s.log' % self.name,

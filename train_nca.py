@@ -1,0 +1,25 @@
+"""Neighbourhood components analysis over the batch (Goldberger et al., 2004).
+
+L2-normalised 64-d embedding, P x K batches of 16 classes x 5 images; each
+image should pick a same-class neighbour under softmax(-scale * d^2).
+"""
+import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.losses import NCALoss
+from common.training.class_batches import ClassBalancedScript
+
+
+class NCA(ClassBalancedScript):
+    """NCA loss."""
+    name = 'nca'
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument('--scale', type=float, default=8.0,
+                            help='inverse temperature of the neighbour softmax')
+
+    def build_loss(self, args, dataset):
+        return NCALoss(args.scale)
+
+
+if __name__ == '__main__':
+    NCA().main()

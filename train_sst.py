@@ -1,0 +1,61 @@
+"""Stochastic symmetric triplet loss with local sampling (Nguyen & De Baets, 2020).
+
+Every epoch the training set is embedded and clustered by k-means into
+N / batch-size neighbourhoods, and each neighbourhood is one batch; within it
+every image is an anchor for its --n-targets nearest same-class images
+against every other-class image. The authors' final settings: BN-Inception,
+512-d unnormalised embedding, neighbourhoods of 200, 5 targets, Adam 1e-4
+(the new embedding layer 10x), weight decay 1e-4, learning rate halved when
+the training loss stalls for 5 epochs, stop after 15 such epochs, at most
+150 epochs. (The authors' code meant the 10x rate for the embedding layer
+but, by an exhausted generator, left that layer untrained; here it trains.)
+"""
+import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.losses import StochasticSymmetricTripletLoss
+from common.training.local_sampling import LocalSamplingScript
+from common.training.schedule import Plateau
+
+
+class SST(LocalSamplingScript):
+    """Stochastic symmetric triplet loss with local sampling."""
+    name = 'sst'
+    defaults = dict(embed_dim=512, batch_size=200, epochs=150, lr=1e-4, factor=0.5, wd=1e-4,
+                    steps='0')
+    train_resize = 256
+    epsilon = 1e-8
+    clip_gradient = None
+
+    def add_options(self, parser):
+        parser.add_argument('--n-targets', type=int, default=5,
+                            help='nearest same-class images used as targets of an anchor')
+        parser.add_argument('--plateau-patience', type=int, default=5,
+                            help='halve the learning rate after this many epochs without a '
+                                 'lower training loss')
+        parser.add_argument('--early-stop-patience', type=int, default=15,
+                            help='stop after this many epochs without a lower training loss')
+
+    def head_lr_mult(self, args):
+        return 10.0
+
+    def build_loss(self, args, dataset):
+        return StochasticSymmetricTripletLoss(args.n_targets)
+
+    def plateau(self, state):
+        if 'plateau' not in state.extra:
+            args = state.args
+            state.extra['plateau'] = Plateau(0.5, args.plateau_patience,
+                                             args.early_stop_patience)
+        return state.extra['plateau']
+
+    def lr_scale(self, state):
+        return self.plateau(state).scale
+
+    def on_epoch_end(self, state, loss):
+        plateau = self.plateau(state)
+        plateau.update(loss)
+        if plateau.exhausted:
+            return 'the training loss has not improved for %d epochs' % plateau.stop_patience
+        return None
+
+if __name__ == '__main__':
+    SST().main()
