@@ -40,7 +40,6 @@ class TrainingScript:
     sampler = 'shuffled'         # 'class_balanced' (needs --batch-k, --iteration-per-epoch) or
     #                              'npair' (needs --epoch-length, --same-image-sampling)
     last_batch = 'rollover'
-    class_fill = 'classes'       # P x K batches: 'replace' keeps every class block K long
     train_resize = None          # force-resize to this many pixels (at 224 px) before cropping
     head_normalize = False
     head_bias = True
@@ -114,7 +113,7 @@ class TrainingScript:
                                         self.last_batch)
         if kind == 'class_balanced':
             return ClassBalancedBatchSampler(split.labels, batch_size, args.batch_k,
-                                             args.iteration_per_epoch, seed, self.class_fill)
+                                             args.iteration_per_epoch, seed)
         if kind == 'npair':
             if args.batch_size % 2:
                 raise ValueError('--batch-size %d must be even: it holds N anchors and N '
@@ -202,20 +201,24 @@ class TrainingScript:
                             compute_nmi=args.nmi, metric=self.eval_metric)
 
         resize = self.transform_resize(args)
-        rec.info('Training crops keep %.0f-100 %% of the image area%s',
-                 100 * (args.min_crop_area or dataset.min_crop_area),
+        area = args.min_crop_area or dataset.min_crop_area
+        rec.info('Training crops keep %.0f-100 %% of the image area%s', 100 * area,
                  ' after resizing to %d px (at 224)' % resize if resize else '')
+        train_transform = TrainTransform(
+            args.image_size, normalize,
+            int(round(resize * args.image_size / 224)) if resize else None, (area, 1.0))
         steps = parse_steps(args.steps, args.epochs)
         rec.info('Learning rate x%g at epochs %s' % (args.factor, steps) if steps
                  else 'No learning rate decay')
-        results = [self._run_once(args, rec, run, contexts, dataset, normalize, evaluate_net, steps)
+        results = [self._run_once(args, rec, run, contexts, dataset, train_transform,
+                                  evaluate_net, steps)
                    for run in range(1, args.number_of_runs + 1)]
         summary = summarize(results)
         rec.info('%s', format_summary(summary))
         rec.write('summary', **summary)
         return summary
 
-    def _run_once(self, args, rec, run, contexts, dataset, normalize, evaluate_net, steps):
+    def _run_once(self, args, rec, run, contexts, dataset, transform, evaluate_net, steps):
         seed = args.seed + run - 1
         rec.info('Starting run %d/%d (seed %d)', run, args.number_of_runs, seed)
         seed_everything(seed)
@@ -235,10 +238,6 @@ class TrainingScript:
             rec.info('Warning: --batch-size %d (x %d devices) exceeds the %d training images; '
                      'batches hold all of them', args.batch_size, len(contexts), len(dataset.train))
         sampler = self.make_sampler(args, dataset.train, batch_size, seed, len(contexts))
-        resize = self.transform_resize(args)
-        resize = int(round(resize * args.image_size / 224)) if resize else None
-        area = (args.min_crop_area or dataset.min_crop_area, 1.0)
-        transform = TrainTransform(args.image_size, normalize, resize, area)
         loader = train_loader(dataset.train, transform, sampler, args.num_workers, args.use_crops)
         groups = self.parameter_groups(args, net, loss, batch_size)
         trainers = [make_trainer(g, args.kvstore) for g in groups]
