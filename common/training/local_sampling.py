@@ -4,11 +4,8 @@ Before every epoch the whole training split is embedded with the test-time
 transform and clustered by k-means into N // batch_size clusters; each
 cluster becomes one batch (Nguyen & De Baets, 2020).
 """
-from ..data.loader import eval_loader
 from ..data.samplers import NeighbourhoodBatchSampler
-from ..data.transforms import EvalTransform, Normalize
 from ..evaluation import kmeans_assign
-from ..models import backbone_spec
 from .embed import extract_embeddings
 from .script import TrainingScript
 
@@ -22,11 +19,8 @@ class LocalSamplingScript(TrainingScript):
     def on_epoch_start(self, state):
         args = state.args
         if 'train_embedding_loader' not in state.extra:
-            spec = backbone_spec(args.model)
-            transform = EvalTransform(args.image_size, Normalize(spec.mean, spec.std))
-            state.extra['train_embedding_loader'] = eval_loader(
-                state.dataset.train, transform, args.batch_size * len(state.contexts),
-                args.num_workers, args.use_crops)
+            state.extra['train_embedding_loader'] = self.embedding_loader(
+                args, state.dataset.train, state.contexts)
         embeddings, _ = extract_embeddings(state.net, state.extra['train_embedding_loader'],
                                            state.contexts)
         clusters = max(1, len(embeddings) // (args.batch_size * len(state.contexts)))

@@ -135,6 +135,13 @@ class TrainingScript:
         return 1.0
 
     # --- the shared machinery ---------------------------------------------------------
+    def embedding_loader(self, args, split, contexts):
+        """Loader of a whole split with the test-time transform, for embedding it."""
+        spec = backbone_spec(args.model)
+        transform = EvalTransform(args.image_size, Normalize(spec.mean, spec.std))
+        return eval_loader(split, transform, args.batch_size * len(contexts), args.num_workers,
+                           args.use_crops)
+
     def parser(self):
         defaults = dict(logfile='train_%s.log' % self.name,
                         save_model_prefix='%s_model' % self.name)
@@ -189,9 +196,7 @@ class TrainingScript:
                               for s in dataset.eval_splits))
         spec = backbone_spec(args.model)
         normalize = Normalize(spec.mean, spec.std)
-        eval_transform = EvalTransform(args.image_size, normalize)
-        loaders = [eval_loader(s, eval_transform, args.batch_size * len(contexts), args.num_workers,
-                               args.use_crops) for s in dataset.eval_splits]
+        loaders = [self.embedding_loader(args, s, contexts) for s in dataset.eval_splits]
 
         def evaluate_net(net):
             embedded = [extract_embeddings(net, loader, contexts) for loader in loaders]
