@@ -12,13 +12,14 @@ from common.models import (
 
 
 def test_registry_lists_the_backbones():
-    assert {'inception-bn', 'resnet50_v2', 'googlenet', 'small'} <= set(list_backbones())
+    assert {'inception-bn', 'resnet18_v2', 'resnet50_v2', 'googlenet', 'small'} <= set(
+        list_backbones())
     with pytest.raises(ValueError, match='--model vgg: unknown backbone'):
         get_backbone('vgg')
 
 
-@pytest.mark.parametrize('name,size,dim', [('small', 32, 256), ('resnet50_v2', 64, 2048),
-                                           ('googlenet', 64, 1024)])
+@pytest.mark.parametrize('name,size,dim', [('small', 32, 256), ('resnet18_v2', 64, 512),
+                                           ('resnet50_v2', 64, 2048), ('googlenet', 64, 1024)])
 def test_backbones_give_feature_vectors(name, size, dim):
     net, spec = get_backbone(name, pretrained=False)
     assert spec.feature_dim == dim

@@ -87,12 +87,12 @@ def test_best_epoch_is_the_first_with_the_highest_r1(tmp_path):
                               eval_every=1))()
     group = ParamGroup(net.collect_params(), 'sgd', 0.01, 0.0)
     trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.01})]
-    state = RunState(args, 1, net, None, [mx.cpu()], None, None, Recorder(str(tmp_path), None,
-                                                                            stream=None))
+    state = RunState(args, 1, net, None, [mx.cpu()], None, None,
+                     Recorder(str(tmp_path), None, stream=None), trainers, [group])
     saved = []
     net.save_parameters = lambda path: saved.append(path)
-    result = fit(state, Noop(), FakeLoader([batch]), [group], trainers,
-                 lambda n: {'R@1': next(scores)}, [], save_path='best.params')
+    result = fit(state, Noop(), FakeLoader([batch]), lambda n: {'R@1': next(scores)}, [],
+                 save_path='best.params')
     assert result.best_epoch == 2 and result.best == {'R@1': 60.0}
     assert result.last == {'R@1': 55.0}
     assert len(saved) == 2
@@ -109,8 +109,21 @@ def test_two_devices_apply_the_same_update_as_one():
         net.initialize(mx.init.Normal(0.5), ctx=contexts)
         group = ParamGroup(net.collect_params(), 'sgd', 0.1, 0.0)
         trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.1}, kvstore='device')]
-        state = RunState(None, 1, net, None, contexts, None, None, None)
+        state = RunState(None, 1, net, None, contexts, None, None, None, epoch=1)
         train_epoch(state, [(data, labels)] * 3, Noop(), trainers, [group])
         results.append([p.data(contexts[-1]).asnumpy() for p in net.collect_params().values()])
     for one, two in zip(*results):
         np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-6)
+
+
+def test_a_group_is_not_updated_before_its_start_epoch():
+    net = gluon.nn.Dense(2, in_units=3)
+    net.initialize()
+    before = net.weight.data().asnumpy()
+    group = ParamGroup(net.collect_params(), 'sgd', 0.1, 0.0, start_epoch=2)
+    trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.1})]
+    batch = [(mx.nd.ones((4, 3)), mx.nd.array([0, 0, 1, 1]))]
+    for epoch, changed in ((1, False), (2, True)):
+        state = RunState(None, 1, net, None, [mx.cpu()], None, None, None, epoch=epoch)
+        train_epoch(state, batch, Noop(), trainers, [group])
+        assert (not np.array_equal(net.weight.data().asnumpy(), before)) == changed

@@ -154,6 +154,51 @@ class NPairBatchSampler(SeededBatchSampler):
             yield self.keys(np.concatenate([self.sample_group() for _ in range(self.groups)]))
 
 
+class EpisodeBatchSampler(SeededBatchSampler):
+    """Prototypical-network episodes: ``num_classes`` distinct classes with ``num_support``
+    supports and ``num_query`` queries each, all distinct images.
+
+    Laid out [supports, class-major; queries, class-major in the same class
+    order], the layout :class:`~common.losses.PrototypeLoss` expects.
+    Classes with fewer than support + query images cannot fill an episode and
+    are never drawn (the playground crashed on them); ``excluded`` counts them.
+    ``groups`` independent episodes are concatenated, one per device.
+    """
+
+    def __init__(self, labels, num_classes, num_support, num_query, iterations, seed, groups=1):
+        super().__init__(seed)
+        labels = np.asarray(labels)
+        need = num_support + num_query
+        if num_support < 1 or num_query < 1 or num_classes < 2:
+            raise ValueError('episodes need --nc >= 2, --ns >= 1 and --nq >= 1 (got %d, %d, %d)'
+                             % (num_classes, num_support, num_query))
+        by_class = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+        self.by_class = [m for m in by_class if len(m) >= need]
+        self.excluded = len(by_class) - len(self.by_class)
+        if len(self.by_class) < num_classes:
+            raise ValueError('--nc %d classes per episode, but only %d training classes have '
+                             '--ns + --nq = %d images; lower --nc, --ns or --nq'
+                             % (num_classes, len(self.by_class), need))
+        if iterations < 1:
+            raise ValueError('--iteration-per-epoch must be at least 1')
+        self.num_classes, self.num_support, self.num_query = num_classes, num_support, num_query
+        self.iterations, self.groups = iterations, groups
+
+    def __len__(self):
+        return self.iterations
+
+    def sample_group(self):
+        classes = np.sort(self.rng.choice(len(self.by_class), self.num_classes, replace=False))
+        draws = [self.rng.choice(self.by_class[c], self.num_support + self.num_query,
+                                 replace=False) for c in classes]
+        return np.concatenate([d[:self.num_support] for d in draws]
+                              + [d[self.num_support:] for d in draws])
+
+    def __iter__(self):
+        for _ in range(self.iterations):
+            yield self.keys(np.concatenate([self.sample_group() for _ in range(self.groups)]))
+
+
 class NeighbourhoodBatchSampler(SeededBatchSampler):
     """Local sampling (Nguyen & De Baets 2020): one batch per cluster of the embedding space.
 

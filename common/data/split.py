@@ -1,6 +1,6 @@
 """Image lists with labels: the common currency of every dataset loader."""
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -44,6 +44,10 @@ class ImageSplit:
     def num_classes(self):
         return len(np.unique(self.labels))
 
+    def relabeled(self, labels, class_names):
+        """The same images under other labels (e.g. meta-classes)."""
+        return ImageSplit(self.name, self.paths, labels, class_names, self.boxes)
+
     def indices_by_class(self):
         """List whose entry c holds the indices of the images of class c."""
         if self._by_class is None:
@@ -73,6 +77,10 @@ class RetrievalDataset:
     @property
     def eval_splits(self):
         return [self.test] if self.test is not None else [self.query, self.gallery]
+
+    def with_train(self, train):
+        """The same dataset with another training split."""
+        return replace(self, train=train)
 
     @property
     def has_boxes(self):

@@ -14,6 +14,8 @@ and e / (C - 1) elsewhere. All three return the mean over the batch.
 * Proxy cross-entropy: l_i = -sum_c q_ic log softmax_c(-d_i.). The playground
   took the softmax over +d (equivalent only after negating every proxy, and
   the opposite of the papers); we use -d.
+* NormSoftmax is the proxy cross-entropy with s = 1 and T = 2 x its
+  temperature; ``static_proxies`` fixes the proxies at one-hot vectors.
 * Proxy-triplet: l_i = sum_{c != y_i} [|x_i - p_{y_i}|^2 - |x_i - p_c|^2 + margin]_+
   (unit-norm vectors, no multiplier, as in the playground).
 """
@@ -34,17 +36,27 @@ class ProxyLoss(HybridBlock):
     """Holds the proxies and computes the quantities the three losses share."""
 
     def __init__(self, num_classes, embed_dim, scale=3.0, temperature=1.0, smoothing=0.0,
-                 proxy_init=None, **kwargs):
+                 proxy_init=None, static_proxies=False, **kwargs):
         super().__init__(**kwargs)
         if num_classes < 2:
             raise ValueError('proxy losses need at least two training classes')
         if not 0 <= smoothing < 1:
             raise ValueError('--label-smooth must be in [0, 1)')
+        if not temperature > 0:
+            raise ValueError('--temperature must be positive, not %r' % temperature)
+        if static_proxies and embed_dim < num_classes:
+            raise ValueError('static proxies are one-hot vectors: the embedding (%d-d) needs at '
+                             'least as many dimensions as there are classes (%d)'
+                             % (embed_dim, num_classes))
         self.num_classes, self.scale = num_classes, scale
         self.temperature, self.smoothing = temperature, smoothing
         with self.name_scope():
-            self.proxies = self.params.get('proxies', shape=(num_classes, embed_dim),
-                                           init=proxy_init or mx.init.Normal(0.01))
+            if static_proxies:  # fixed one-hot vertices, not trained
+                self.proxies = self.params.get_constant(
+                    'proxies', mx.nd.eye(num_classes, embed_dim))
+            else:
+                self.proxies = self.params.get('proxies', shape=(num_classes, embed_dim),
+                                               init=proxy_init or mx.init.Normal(0.01))
 
     def prepare(self, F, x, labels, proxies):
         """Unit embeddings, unit proxies, their (B, C) distances and one-hot labels."""
@@ -93,6 +105,20 @@ class ProxyXentropyLoss(ProxyLoss):
     def hybrid_forward(self, F, x, labels, proxies):
         _, _, _, dist, onehot = self.prepare(F, x, labels, proxies)
         return F.mean(-F.sum(self.targets(onehot) * F.log_softmax(-dist, axis=1), axis=1))
+
+
+class NormalizedSoftmaxLoss(ProxyXentropyLoss):
+    """NormSoftmax (Zhai and Wu 2019): softmax over cos(x_i, p_c) / temperature.
+
+    The proxy cross-entropy at multiplier 1 and temperature 2 T: its logits
+    -(2 / 2T)(1 - cos) differ from cos / T by a constant per row.
+    """
+
+    def __init__(self, num_classes, embed_dim, temperature=0.05, smoothing=0.1, **kwargs):
+        if not temperature > 0:
+            raise ValueError('--temperature must be positive, not %r' % temperature)
+        super().__init__(num_classes, embed_dim, scale=1.0, temperature=2.0 * temperature,
+                         smoothing=smoothing, **kwargs)
 
 
 class ProxyTripletLoss(ProxyLoss):

@@ -18,7 +18,8 @@ register(BackboneSpec(
     'inception-bn', inception_bn.build, inception_bn.InceptionBN.feature_dim,
     inception_bn.MEAN_RGB, None, inception_bn.default_weights,
     'Inception-BN (MXNet model zoo, epoch 126), 1024-d; the playground default'))
-for _name, _dim, _text in (('resnet50_v2', 2048, 'ResNet50-v2 (GluonCV), 2048-d'),
+for _name, _dim, _text in (('resnet18_v2', 512, 'ResNet18-v2 (GluonCV), 512-d; DREML\'s option'),
+                           ('resnet50_v2', 2048, 'ResNet50-v2 (GluonCV), 2048-d'),
                            ('googlenet', 1024, 'GoogLeNet with BN (GluonCV), 1024-d')):
     register(BackboneSpec(_name, partial(gluoncv_models.build, _name), _dim, IMAGENET_MEAN,
                           IMAGENET_STD, partial(gluoncv_models.default_weights, _name), _text))

@@ -1,4 +1,4 @@
-"""GluonCV ImageNet backbones (ResNet50-v2, GoogLeNet), cut before their classifier."""
+"""GluonCV ImageNet backbones (ResNet18-v2, ResNet50-v2, GoogLeNet), cut before their classifier."""
 import os
 
 from mxnet.gluon import HybridBlock, nn
@@ -36,7 +36,8 @@ def _resnet_layers(net):
     return list(net.features._children.values()), False  # already ends in pool + flatten
 
 
-_LAYERS = {'googlenet': _googlenet_layers, 'resnet50_v2': _resnet_layers}
+_LAYERS = {'googlenet': _googlenet_layers, 'resnet18_v2': _resnet_layers,
+           'resnet50_v2': _resnet_layers}
 
 
 def default_weights(name):

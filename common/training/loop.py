@@ -36,6 +36,7 @@ class RunState:
     sampler: Any
     recorder: Any
     trainers: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
     epoch: int = 0
     extra: Dict[str, Any] = field(default_factory=dict)
 
@@ -76,7 +77,11 @@ def gradient_arrays(groups):
 
 
 def train_epoch(state, loader, script, trainers, groups):
-    """One pass over the loader; returns (mean batch loss, images seen)."""
+    """One pass over the loader; returns (mean batch loss, images seen).
+
+    Groups whose ``start_epoch`` is still ahead get gradients but no update.
+    """
+    active = [(t, g) for t, g in zip(trainers, groups) if g.start_epoch <= state.epoch]
     total, batches, images = 0.0, 0, 0
     grads = None  # known only after the first forward pass completes deferred initialisation
     desc = 'run %d epoch %d' % (state.run, state.epoch)
@@ -97,7 +102,7 @@ def train_epoch(state, loader, script, trainers, groups):
         if not all_finite(grads):
             raise NonFiniteError('%s: a gradient is NaN or infinite (loss %.4g); lower --lr or '
                                  'check the loss for division by zero' % (where, value))
-        for trainer, group in zip(trainers, groups):
+        for trainer, group in active:
             trainer.step(group.divisor)
         total += value
         batches += 1
@@ -108,8 +113,9 @@ def train_epoch(state, loader, script, trainers, groups):
     return total / batches, images
 
 
-def fit(state, script, loader, groups, trainers, evaluate_fn, steps, save_path=None):
-    """Train one run; returns a :class:`RunResult`."""
+def fit(state, script, loader, evaluate_fn, steps, save_path=None):
+    """Train one run with ``state.groups`` and ``state.trainers`` (the epoch hook may
+    replace the trainers); returns a :class:`RunResult`."""
     args, rec = state.args, state.recorder
     pretrain = None
     if not args.skip_pretrain_validation:
@@ -119,14 +125,15 @@ def fit(state, script, loader, groups, trainers, evaluate_fn, steps, save_path=N
     best, best_epoch, history = None, 0, []
     for epoch in range(1, args.epochs + 1):
         state.epoch = epoch
+        script.on_epoch_start(state)
         lrs = {}
-        for trainer, group in zip(trainers, groups):
+        for trainer, group in zip(state.trainers, state.groups):
             trainer.set_learning_rate(lr_at_epoch(group.lr, epoch, steps, args.factor)
                                       * script.lr_scale(state))
-            lrs[group.name] = trainer.learning_rate
-        script.on_epoch_start(state)
+            if group.start_epoch <= epoch:
+                lrs[group.name] = trainer.learning_rate
         start = time.time()
-        loss_value, images = train_epoch(state, loader, script, trainers, groups)
+        loss_value, images = train_epoch(state, loader, script, state.trainers, state.groups)
         train_time = time.time() - start
         stop = script.on_epoch_end(state, loss_value)
         speed = '[Epoch %d] lr=%s loss=%.4f (%.0f img/s)' % (

@@ -25,6 +25,7 @@ class ParamGroup:
     divisor: float = 1.0
     options: dict = field(default_factory=dict)
     name: str = 'net'
+    start_epoch: int = 1         # not updated before this epoch (e.g. a head-only warm-up)
 
 
 def optimizer_options(optimizer, wd, epsilon=None, clip_gradient=None, momentum=0.9, **extra):

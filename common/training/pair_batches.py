@@ -1,7 +1,6 @@
 """What the N-pair-style scripts (N-pairs, angular) share: batches of pairs."""
-from mxnet import nd
-
 from ..cli import add_npair_options
+from .embed import forward_in_two
 from .script import TrainingScript
 
 
@@ -21,5 +20,4 @@ class PairBatchScript(TrainingScript):
         return 10.0 if args.decrease_cnn_lr else 1.0
 
     def forward(self, state, data):
-        anchors, positives = nd.split(data, num_outputs=2, axis=0)
-        return nd.concat(state.net(anchors), state.net(positives), dim=0)
+        return forward_in_two(state.net, data, data.shape[0] // 2)

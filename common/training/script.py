@@ -16,6 +16,7 @@ from ..data.transforms import EvalTransform, ImageReadError, Normalize, TrainTra
 from ..evaluation import evaluate
 from ..models import (
     PLAYGROUND_HEAD_INIT,
+    EmbeddingHead,
     PretrainedWeightsError,
     backbone_spec,
     build_embedding_net,
@@ -30,6 +31,31 @@ from .summary import format_summary, summarize
 
 # Errors that mean "the input is wrong", reported as one line rather than a traceback.
 USER_ERRORS = (DatasetError, PretrainedWeightsError, NonFiniteError, ImageReadError, ValueError)
+
+
+class Evaluator:
+    """Embeds the evaluation split(s) with a network and scores the embeddings.
+
+    Called with a network it returns the metrics; ``embed`` and ``score`` do
+    the two halves (an ensemble scores the concatenation of its members).
+    """
+
+    def __init__(self, loaders, contexts, options, postprocess=None):
+        self.loaders, self.contexts, self.options = loaders, contexts, options
+        self.postprocess = postprocess or (lambda e: e)
+
+    def embed(self, net):
+        """One (embeddings, labels) pair per split: test, or query and gallery."""
+        return [extract_embeddings(net, loader, self.contexts) for loader in self.loaders]
+
+    def score(self, embedded):
+        embedded = [(self.postprocess(e), y) for e, y in embedded]
+        gallery = embedded[1] if len(embedded) > 1 else (None, None)
+        return evaluate(embedded[0][0], embedded[0][1], gallery_embeddings=gallery[0],
+                        gallery_labels=gallery[1], **self.options)
+
+    def __call__(self, net):
+        return self.score(self.embed(net))
 
 
 class TrainingScript:
@@ -75,6 +101,11 @@ class TrainingScript:
 
     def head_initializer(self, args):
         return self.head_init
+
+    def build_head(self, args, dataset):
+        """The (uninitialised) block between the backbone's features and the embedding."""
+        return EmbeddingHead(args.embed_dim, normalize=self.head_normalize,
+                             use_bias=self.head_bias, hidden_units=self.head_hidden_units(args))
 
     def transform_resize(self, args):
         """Side (at 224 px) to force-resize training images to before cropping, or None."""
@@ -133,6 +164,14 @@ class TrainingScript:
     def lr_scale(self, state):
         """Factor applied on top of the step schedule (e.g. by a plateau rule)."""
         return 1.0
+
+    def evaluation_metric(self, args):
+        """'euclidean' or 'cosine' distance for retrieval and clustering."""
+        return self.eval_metric
+
+    def test_embeddings(self, args, embeddings):
+        """What is evaluated, given the network's test-time embeddings (numpy)."""
+        return embeddings
 
     # --- the shared machinery ---------------------------------------------------------
     def embedding_loader(self, args, split, contexts):
@@ -196,14 +235,11 @@ class TrainingScript:
                               for s in dataset.eval_splits))
         spec = backbone_spec(args.model)
         normalize = Normalize(spec.mean, spec.std)
-        loaders = [self.embedding_loader(args, s, contexts) for s in dataset.eval_splits]
-
-        def evaluate_net(net):
-            embedded = [extract_embeddings(net, loader, contexts) for loader in loaders]
-            gallery = embedded[1] if len(embedded) > 1 else (None, None)
-            return evaluate(embedded[0][0], embedded[0][1], recall_ks=dataset.recall_ks,
-                            gallery_embeddings=gallery[0], gallery_labels=gallery[1],
-                            compute_nmi=args.nmi, metric=self.eval_metric)
+        evaluate_net = Evaluator(
+            [self.embedding_loader(args, s, contexts) for s in dataset.eval_splits], contexts,
+            dict(recall_ks=dataset.recall_ks, compute_nmi=args.nmi,
+                 metric=self.evaluation_metric(args)),
+            lambda e: self.test_embeddings(args, e))
 
         resize = self.transform_resize(args)
         area = args.min_crop_area or dataset.min_crop_area
@@ -227,11 +263,22 @@ class TrainingScript:
         seed = args.seed + run - 1
         rec.info('Starting run %d/%d (seed %d)', run, args.number_of_runs, seed)
         seed_everything(seed)
+        result = self.train_network(args, rec, run, seed, contexts, dataset, transform,
+                                    evaluate_net, steps, self.checkpoint_path(args, run))[1]
+        rec.info('Run %d finished: best R@1 %.2f at epoch %d; last epoch %s', run,
+                 result.best['R@1'], result.best_epoch, format_metrics(result.last))
+        rec.write('run', run=run, seed=seed, best_epoch=result.best_epoch, best=result.best,
+                  last=result.last, pretrain=result.pretrain)
+        return result
+
+    def train_network(self, args, rec, run, seed, contexts, dataset, transform, evaluate_net,
+                      steps, save_path):
+        """Build a fresh network, loss, sampler and optimisers and train them;
+        returns (state, :class:`RunResult`)."""
         backbone, _ = get_backbone(args.model, pretrained=not args.no_pretrained,
                                    weights=args.pretrained, ctx=contexts)
-        net = build_embedding_net(backbone, args.embed_dim, self.head_normalize, self.head_bias,
-                                  self.head_initializer(args), ctx=contexts,
-                                  hidden_units=self.head_hidden_units(args))
+        net = build_embedding_net(backbone, None, init=self.head_initializer(args), ctx=contexts,
+                                  head=self.build_head(args, dataset))
         self.configure_net(args, net)
         loss = self.build_loss(args, dataset)
         loss.initialize(ctx=contexts)
@@ -246,14 +293,8 @@ class TrainingScript:
         loader = train_loader(dataset.train, transform, sampler, args.num_workers, args.use_crops)
         groups = self.parameter_groups(args, net, loss, batch_size)
         trainers = [make_trainer(g, args.kvstore) for g in groups]
-        state = RunState(args, run, net, loss, contexts, dataset, sampler, rec, trainers)
-        result = fit(state, self, loader, groups, trainers, evaluate_net, steps,
-                     self.checkpoint_path(args, run))
-        rec.info('Run %d finished: best R@1 %.2f at epoch %d; last epoch %s', run,
-                 result.best['R@1'], result.best_epoch, format_metrics(result.last))
-        rec.write('run', run=run, seed=seed, best_epoch=result.best_epoch, best=result.best,
-                  last=result.last, pretrain=result.pretrain)
-        return result
+        state = RunState(args, run, net, loss, contexts, dataset, sampler, rec, trainers, groups)
+        return state, fit(state, self, loader, evaluate_net, steps, save_path)
 
     def checkpoint_path(self, args, run):
         if disabled(args.save_model_prefix):

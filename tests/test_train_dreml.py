@@ -1,0 +1,93 @@
+"""DREML: meta-class groupings, the ensemble's evaluation, member storage and resuming."""
+import json
+
+import numpy as np
+import pytest
+
+from common.training.ensemble import (
+    EnsembleStateError,
+    MemberStore,
+    concatenate,
+    first_best,
+    meta_class_maps,
+)
+from scripts import glyph_argv, miniature_run, run
+from train_dreml import DREML
+
+
+def test_miniature_run_raises_recall_and_members_add_up(glyph_root, tmp_path):
+    before, after, summary = miniature_run(DREML(), glyph_root, tmp_path, '-L', '3', '-D', '8',
+                                           '--lr', '1e-3', epochs=2)
+    assert after > before + 5
+    state = json.load(open(tmp_path / 'dreml_members' / 'state.json'))
+    assert state['finished'] == [0, 1, 2]
+    r1 = [state['metrics'][str(m)]['R@1'] for m in range(3)]
+    assert r1[2] > r1[0]  # the ensemble beats its first member
+    assert summary['last']['R@1']['mean'] == r1[2]
+    assert not list((tmp_path / 'dreml_members').glob('*.params'))  # --save-model-prefix none
+
+
+def test_meta_classes_are_balanced_random_groupings():
+    maps = meta_class_maps(31, 5, 4, seed=3)
+    assert maps.shape == (5, 31)
+    for row in maps:
+        assert sorted(np.bincount(row, minlength=4)) == [7, 8, 8, 8]
+    assert len({tuple(row) for row in maps}) == 5
+    np.testing.assert_array_equal(maps, meta_class_maps(31, 5, 4, seed=3))
+
+
+def test_ensemble_embedding_concatenates_members():
+    a = [(np.ones((3, 2)), np.arange(3))]
+    b = [(np.zeros((3, 4)), np.arange(3))]
+    (emb, labels), = concatenate([a, b])
+    assert emb.shape == (3, 6) and labels.tolist() == [0, 1, 2]
+
+
+def test_resume_continues_an_interrupted_run_to_the_same_result(glyph_root, tmp_path,
+                                                                monkeypatch):
+    argv = ['-L', '2', '-D', '6', '--lr', '1e-3', '--no-nmi', '--steps', '0']
+    full = run(DREML(), glyph_argv(glyph_root, tmp_path / 'full', *argv))
+
+    calls = []
+    original = DREML.train_network
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # killed while training the second member
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DREML, 'train_network', interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(DREML(), glyph_argv(glyph_root, tmp_path / 'cut', *argv))
+    monkeypatch.setattr(DREML, 'train_network', original)
+    folder = tmp_path / 'cut' / 'dreml_members'
+    assert json.load(open(folder / 'state.json'))['finished'] == [0]
+    assert (folder / 'member_000.params').exists() and not list(folder.glob('*.tmp'))
+
+    with pytest.raises(EnsembleStateError, match='pass --resume to continue it'):
+        run(DREML(), glyph_argv(glyph_root, tmp_path / 'cut', *argv))
+    with pytest.raises(EnsembleStateError, match=r'other options \(embed_dim, meta_classes\)'):
+        run(DREML(), glyph_argv(glyph_root, tmp_path / 'cut', *argv[:3], '7', *argv[4:],
+                                '--resume'))
+    resumed = run(DREML(), glyph_argv(glyph_root, tmp_path / 'cut', *argv, '--resume'))
+    assert resumed['last'] == full['last'] and resumed['pretrain'] == full['pretrain']
+
+
+def test_more_meta_classes_than_classes_is_a_clear_error(glyph_root, tmp_path):
+    with pytest.raises(ValueError, match='-D 40 meta-classes, but the training split has only 31'):
+        run(DREML(), glyph_argv(glyph_root, tmp_path, '-L', '1', '-D', '40'))
+
+
+def test_best_ensemble_size_is_the_first_with_the_highest_recall():
+    assert first_best([{'R@1': 1.0}, {'R@1': 3.0}, {'R@1': 3.0}]) == 2
+
+
+def test_store_keeps_members_atomically(tmp_path):
+    store = MemberStore(str(tmp_path / 's'), {'a': 1}, resume=False)
+    store.save(0, [(np.ones((2, 3), np.float32), np.array([0, 1]))], {'R@1': 50.0})
+    again = MemberStore(str(tmp_path / 's'), {'a': 1}, resume=True)
+    assert again.is_finished(0) and not again.is_finished(1)
+    assert again.metrics == {0: {'R@1': 50.0}}
+    (emb, labels), = again.load(0)
+    assert emb.shape == (2, 3) and labels.tolist() == [0, 1]

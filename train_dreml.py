@@ -1,0 +1,136 @@
+"""Deep randomized ensembles (DREML, Xuan et al., ECCV 2018), as in the DML playground.
+
+-L members, each a fresh pretrained backbone with a -D-dimensional proxy head
+trained (ProxyNCA by default) to tell apart D meta-classes, a random
+grouping of the training classes drawn anew for each member. The test
+embedding concatenates the members' L2-normalised embeddings (L x D
+dimensions) and is compared by cosine distance. Members are trained one after
+another; after each, the ensemble so far is evaluated. Finished members
+(embeddings, and parameters unless --save-model-prefix is none) are kept in
+<results-dir>/dreml_members/, and --resume continues an interrupted run from
+there. Per member: 12 epochs, Adam (lr 0.01, epsilon 1e-2), decay x0.1 every
+4 epochs, shuffled batches of 128, images force-resized to 246 (at 224 px).
+"""
+import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.context import seed_everything
+from common.losses.softmax import SoftmaxCrossEntropyLoss
+from common.models import PLAYGROUND_HEAD_INIT, EmbeddingHead
+from common.records import disabled, with_postfix
+from common.training import TrainingScript
+from common.training.ensemble import (
+    MemberStore,
+    concatenate,
+    first_best,
+    meta_class_maps,
+    normalized,
+    with_changes,
+)
+from common.training.loop import RunResult, format_metrics
+from common.training.proxy_options import add_proxy_loss_options, build_proxy_loss, proxy_head_init
+
+# Options that do not change what a member computes, so a run may resume with other values.
+NOT_IN_STATE = {'resume', 'num_workers', 'gpus', 'kvstore', 'results_dir', 'logfile', 'nmi',
+                'log_postfix', 'skip_pretrain_validation', 'eval_every', 'number_of_runs',
+                'save_model_prefix', 'data_path'}
+
+
+class DREML(TrainingScript):
+    """Deep randomized ensembles over meta-classes."""
+    name = 'dreml'
+    defaults = dict(batch_size=128, epochs=12, lr=0.01, factor=0.1, wd=5e-4, steps='-4')
+    train_resize = 246
+    clip_gradient = None
+    eval_metric = 'cosine'
+
+    def add_options(self, parser):
+        add_proxy_loss_options(parser, loss='nca')
+        parser.add_argument('-L', '--number-of-ensembles', type=int, default=48,
+                            help='ensemble members')
+        parser.add_argument('-D', '--meta-classes', type=int, default=12,
+                            help='meta-classes per member (and its embedding dimension)')
+        parser.add_argument('--static-proxies', action='store_true',
+                            help='plain softmax over D unnormalised outputs instead of proxies')
+        parser.add_argument('--resume', action='store_true',
+                            help='continue an interrupted run from its finished members')
+
+    def check_args(self, parser, args):
+        super().check_args(parser, args)
+        if args.number_of_ensembles < 1:
+            parser.error('-L/--number-of-ensembles must be at least 1')
+        if args.meta_classes < 2:
+            parser.error('-D/--meta-classes must be at least 2')
+        args.embed_dim = args.meta_classes  # each member embeds into D dimensions
+
+    def head_initializer(self, args):
+        return PLAYGROUND_HEAD_INIT if args.static_proxies else proxy_head_init(args)
+
+    def build_head(self, args, dataset):
+        # Proxy members are L2-normalised; softmax members output raw logits.
+        return EmbeddingHead(args.meta_classes, normalize=not args.static_proxies)
+
+    def build_loss(self, args, dataset):
+        if args.static_proxies:
+            return SoftmaxCrossEntropyLoss(args.meta_classes, args.label_smooth)
+        return build_proxy_loss(args, args.meta_classes, args.meta_classes)
+
+    def member_folder(self, args, run):
+        name = with_postfix('dreml_members', args.log_postfix)
+        if args.number_of_runs > 1:
+            name += '_run%d' % run
+        return MemberStore.folder_in(args.results_dir, name)
+
+    def _run_once(self, args, rec, run, contexts, dataset, transform, evaluate_net, steps):
+        seed = args.seed + run - 1
+        classes, count = dataset.train.num_classes, args.number_of_ensembles
+        if args.meta_classes > classes:
+            raise ValueError('-D %d meta-classes, but the training split has only %d classes'
+                             % (args.meta_classes, classes))
+        maps = meta_class_maps(classes, count, args.meta_classes, seed)
+        config = {k: v for k, v in vars(args).items() if k not in NOT_IN_STATE}
+        config.update(run=run, train_images=len(dataset.train), train_classes=classes)
+        store = MemberStore(self.member_folder(args, run), config, args.resume)
+        rec.info('Starting run %d/%d (seed %d): %d members, %d meta-classes each, in %s', run,
+                 args.number_of_runs, seed, count, args.meta_classes, store.folder)
+        members, history, pretrain = [], [], store.pretrain
+        for m in range(count):
+            if store.is_finished(m):
+                members.append(store.load(m))
+                history.append(store.metrics[m])
+                rec.info('Member %d/%d restored from %s', m + 1, count, store.folder)
+                continue
+            member_seed = seed * 1000 + m
+            seed_everything(member_seed)
+            train = dataset.train.relabeled(
+                maps[m][dataset.train.labels],
+                ['meta-class %d' % d for d in range(args.meta_classes)])
+            # The ensemble is evaluated once per member, after its last epoch.
+            member_args = with_changes(
+                args, eval_every=args.epochs,
+                skip_pretrain_validation=args.skip_pretrain_validation or m > 0)
+            latest = {}
+
+            def evaluate_member(net):
+                latest['embedded'] = [(normalized(e), y) for e, y in evaluate_net.embed(net)]
+                return evaluate_net.score(concatenate(members + [latest['embedded']]))
+
+            rec.info('Member %d/%d (seed %d)', m + 1, count, member_seed)
+            state, result = self.train_network(
+                member_args, rec, run, member_seed, contexts,
+                dataset.with_train(train), transform, evaluate_member, steps, None)
+            pretrain = result.pretrain if m == 0 else pretrain
+            members.append(latest['embedded'])
+            history.append(result.last)
+            store.save(m, latest['embedded'], result.last,
+                       None if disabled(args.save_model_prefix) else state.net, pretrain)
+            rec.info('Ensemble of %d/%d members: %s', m + 1, count, format_metrics(result.last))
+            rec.write('member', run=run, member=m + 1, seed=member_seed, metrics=result.last)
+        best_size = first_best(history)
+        rec.info('Run %d finished: %d members give %s; the best R@1 %.2f came with %d', run,
+                 count, format_metrics(history[-1]), history[best_size - 1]['R@1'], best_size)
+        rec.write('run', run=run, seed=seed, best_epoch=best_size, best=history[best_size - 1],
+                  last=history[-1], pretrain=pretrain, best_is='ensemble size')
+        return RunResult(run, pretrain, best_size, history[best_size - 1], history[-1], history)
+
+
+if __name__ == '__main__':
+    DREML().main()

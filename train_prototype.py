@@ -1,0 +1,61 @@
+"""Prototypical networks (Snell et al. 2017), as in the DML playground.
+
+Episodes of --nc classes with --ns supports and --nq queries each (12 x (5+5)
+images at 224 px); supports and queries go through the network in separate
+passes; unnormalised 64-d embedding; softmax over negative squared
+distances to the class means. --batch-size only sets the test-time batch.
+"""
+import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.data.samplers import EpisodeBatchSampler
+from common.losses import PrototypeLoss
+from common.training import TrainingScript
+from common.training.embed import forward_in_two
+
+
+class Prototype(TrainingScript):
+    """Prototypical networks."""
+    name = 'prototype'
+    defaults = dict(batch_size=32, epochs=30, lr=1e-4, factor=0.5, wd=1e-5,
+                    steps='12,14,16,18')
+    sampler = 'episode'
+    train_resize = 256
+    clip_gradient = None
+
+    def add_options(self, parser):
+        parser.add_argument('--nc', type=int, default=12, help='classes per episode')
+        parser.add_argument('--ns', type=int, default=5, help='support images per class')
+        parser.add_argument('--nq', type=int, default=5, help='query images per class')
+        parser.add_argument('--iteration-per-epoch', type=int, default=100,
+                            help='episodes per epoch')
+
+    def check_args(self, parser, args):
+        super().check_args(parser, args)
+        for name in ('nc', 'ns', 'nq', 'iteration_per_epoch'):
+            if getattr(args, name) < 1:
+                parser.error('--%s must be at least 1' % name.replace('_', '-'))
+        if args.nc < 2:
+            parser.error('--nc must be at least 2: an episode needs two classes')
+
+    def build_loss(self, args, dataset):
+        return PrototypeLoss(args.nc, args.ns, args.nq)
+
+    def gradient_divisor(self, args, batch_size):
+        # The playground summed the per-query losses and stepped by the episode size.
+        return (args.ns + args.nq) / args.nq
+
+    def make_sampler(self, args, split, batch_size, seed, devices=1):
+        return EpisodeBatchSampler(split.labels, args.nc, args.ns, args.nq,
+                                   args.iteration_per_epoch, seed, groups=devices)
+
+    def on_epoch_start(self, state):
+        if state.epoch == 1 and state.sampler.excluded:
+            state.recorder.info('%d training classes have fewer than --ns + --nq = %d images and '
+                                'are left out of the episodes', state.sampler.excluded,
+                                state.args.ns + state.args.nq)
+
+    def forward(self, state, data):
+        return forward_in_two(state.net, data, state.args.nc * state.args.ns)
+
+
+if __name__ == '__main__':
+    Prototype().main()
