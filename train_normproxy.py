@@ -12,6 +12,7 @@ P x K batches with --batch-k > 0). The playground took the softmax over
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
+from common.data.samplers import ClassBalancedBatchSampler
 from common.losses import NormalizedSoftmaxLoss
 from common.models import backbone_spec
 from common.models.initializers import NormalScaled, TruncNorm, xavier
@@ -59,9 +60,11 @@ class NormProxy(TrainingScript):
         return 'class_balanced' if args.batch_k > 0 else 'shuffled'
 
     def make_sampler(self, args, split, batch_size, seed, devices=1):
-        if args.batch_k > 0 and not args.iteration_per_epoch:
-            # As many P x K batches as one pass over the training images.
-            args.iteration_per_epoch = max(1, len(split) // batch_size)
+        if args.batch_k > 0:
+            # By default as many P x K batches as one pass over the training images.
+            iterations = args.iteration_per_epoch or max(1, len(split) // batch_size)
+            return ClassBalancedBatchSampler(split.labels, batch_size, args.batch_k, iterations,
+                                             seed)
         return super().make_sampler(args, split, batch_size, seed, devices)
 
     def transform_resize(self, args):

@@ -1,4 +1,8 @@
 """The discriminative-loss script: C-dimensional embeddings, a guarded scale, and training."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 from common.data import get_dataset
@@ -34,3 +38,13 @@ def test_batches_not_larger_than_the_classes_need_an_explicit_scale(glyph_root, 
     assert script.build_loss(args, dataset).scale == 2
     with pytest.raises(SystemExit):
         script.parse_args(glyph_argv(glyph_root, tmp_path, '--loss-scale', '-1'))
+
+
+def test_command_line_error_is_one_line(glyph_root, tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [sys.executable, 'train_discriminative.py'] + glyph_argv(glyph_root, tmp_path,
+                                                                   batch_size=16)
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and 'Traceback' not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        'train_discriminative.py: error: the discriminative loss scale')
