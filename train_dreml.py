@@ -116,7 +116,8 @@ class DREML(TrainingScript):
             rec.info('Member %d/%d (seed %d)', m + 1, count, member_seed)
             state, result = self.train_network(
                 member_args, rec, run, member_seed, contexts,
-                dataset.with_train(train), transform, evaluate_member, steps, None)
+                dataset.with_train(train), transform, evaluate_member, steps, None,
+                tags={'member': m + 1})
             pretrain = result.pretrain if m == 0 else pretrain
             members.append(latest['embedded'])
             history.append(result.last)

@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 
+from common.records import read_records
 from common.training.ensemble import (
     EnsembleStateError,
     MemberStore,
@@ -25,6 +26,9 @@ def test_miniature_run_raises_recall_and_members_add_up(glyph_root, tmp_path):
     assert r1[2] > r1[0]  # the ensemble beats its first member
     assert summary['last']['R@1']['mean'] == r1[2]
     assert not list((tmp_path / 'dreml_members').glob('*.params'))  # --save-model-prefix none
+    epochs = read_records(str(tmp_path / 'train_dreml.jsonl'), 'epoch')
+    assert [(r['member'], r['epoch']) for r in epochs] == [(1, 0), (1, 1), (1, 2), (2, 1), (2, 2),
+                                                          (3, 1), (3, 2)]
 
 
 def test_meta_classes_are_balanced_random_groupings():

@@ -39,6 +39,7 @@ class RunState:
     groups: list = field(default_factory=list)
     epoch: int = 0
     extra: Dict[str, Any] = field(default_factory=dict)
+    tags: Dict[str, Any] = field(default_factory=dict)  # added to every epoch record
 
 
 @dataclass
@@ -121,7 +122,7 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None):
     if not args.skip_pretrain_validation:
         pretrain = evaluate_fn(state.net)
         rec.info('Pre-train validation: %s', format_metrics(pretrain))
-        rec.write('epoch', run=state.run, epoch=0, metrics=pretrain)
+        rec.write('epoch', run=state.run, epoch=0, metrics=pretrain, **state.tags)
     best, best_epoch, history = None, 0, []
     for epoch in range(1, args.epochs + 1):
         state.epoch = epoch
@@ -139,7 +140,7 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None):
         speed = '[Epoch %d] lr=%s loss=%.4f (%.0f img/s)' % (
             epoch, ','.join('%.3g' % v for v in lrs.values()), loss_value,
             images / max(train_time, 1e-9))
-        record = dict(run=state.run, epoch=epoch, lr=lrs, loss=loss_value,
+        record = dict(run=state.run, epoch=epoch, **state.tags, lr=lrs, loss=loss_value,
                       train_seconds=round(train_time, 3), images=images)
         if epoch % args.eval_every and epoch != args.epochs and not stop:
             rec.info('%s', speed)

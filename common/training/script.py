@@ -272,9 +272,9 @@ class TrainingScript:
         return result
 
     def train_network(self, args, rec, run, seed, contexts, dataset, transform, evaluate_net,
-                      steps, save_path):
+                      steps, save_path, tags=None):
         """Build a fresh network, loss, sampler and optimisers and train them;
-        returns (state, :class:`RunResult`)."""
+        returns (state, :class:`RunResult`). ``tags`` go into every epoch record."""
         backbone, _ = get_backbone(args.model, pretrained=not args.no_pretrained,
                                    weights=args.pretrained, ctx=contexts)
         net = build_embedding_net(backbone, None, init=self.head_initializer(args), ctx=contexts,
@@ -293,7 +293,8 @@ class TrainingScript:
         loader = train_loader(dataset.train, transform, sampler, args.num_workers, args.use_crops)
         groups = self.parameter_groups(args, net, loss, batch_size)
         trainers = [make_trainer(g, args.kvstore) for g in groups]
-        state = RunState(args, run, net, loss, contexts, dataset, sampler, rec, trainers, groups)
+        state = RunState(args, run, net, loss, contexts, dataset, sampler, rec, trainers, groups,
+                         tags=dict(tags or {}))
         return state, fit(state, self, loader, evaluate_net, steps, save_path)
 
     def checkpoint_path(self, args, run):
