@@ -6,21 +6,9 @@ D2_ij = ||x_i - x_j||^2 (x used as given). For anchor i, over candidates k != i:
 Anchors without a same-label partner are skipped.
 L = mean over the non-skipped anchors of -log(p_i) (0 if all are skipped).
 """
-import math
-
 import numpy as np
 
-
-def sq_dist(u, v):
-    """Squared Euclidean distance between two vectors."""
-    diff = u - v
-    return float(np.dot(diff, diff))
-
-
-def logsumexp(values):
-    """Stable log(sum(exp(v))) of a non-empty list."""
-    m = max(values)
-    return m + math.log(sum(math.exp(v - m) for v in values))
+from .proxy import log_sum_exp, sq_dist
 
 
 def nca_loss(x, labels, scale=1.0):
@@ -35,6 +23,6 @@ def nca_loss(x, labels, scale=1.0):
         logits_all = [-scale * sq_dist(x[i], x[m]) for m in range(n) if m != i]
         logits_same = [-scale * sq_dist(x[i], x[j]) for j in same]
         # -log p_i = log sum_{m != i} exp(.) - log sum_{j same} exp(.)
-        total += logsumexp(logits_all) - logsumexp(logits_same)
+        total += log_sum_exp(logits_all) - log_sum_exp(logits_same)
         count += 1
     return total / count if count else 0.0

@@ -14,21 +14,9 @@ Per-query negative log-likelihood of its class y_q:
     (log-sum-exp computed stably by subtracting the max).
 Loss = (1 / |Q|) * sum_q l_q, the mean over the queries.
 """
-import math
-
 import numpy as np
 
-
-def sq_dist(u, v):
-    """Squared Euclidean distance between two vectors."""
-    d = u - v
-    return float(np.dot(d, d))
-
-
-def log_sum_exp(values):
-    """log(sum(exp(values))), stabilised by subtracting the maximum."""
-    top = max(values)
-    return top + math.log(sum(math.exp(v - top) for v in values))
+from .proxy import log_sum_exp, sq_dist
 
 
 def prototypes(x, labels, num_supports):
