@@ -10,6 +10,8 @@ script refuses such batches unless given a scale (spec 9.1 #3).
 """
 from mxnet.gluon import HybridBlock
 
+from .targets import one_hot_like
+
 
 def discriminative_scale(batch_size, num_classes):
     """The playground's g = 3(C-1)(n/C - 1)(n/C); not positive when n <= C."""
@@ -30,8 +32,7 @@ class DiscriminativeLoss(HybridBlock):
         # |f - e_c|^2 = |f|^2 + 1 - 2 f_c, for every class c at once.
         sq = F.sum(F.square(x), axis=1, keepdims=True)
         dist = F.broadcast_add(sq + 1, -2 * x)
-        onehot = F.where(F.one_hot(labels, self.num_classes), F.ones_like(dist),
-                         F.zeros_like(dist))
+        onehot = one_hot_like(F, labels, self.num_classes, dist)
         positive = F.sum(dist * onehot, axis=1)
         negative = F.sum(dist * (1 - onehot), axis=1)
         per_sample = positive - negative / (3.0 * (self.num_classes - 1))

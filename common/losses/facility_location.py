@@ -30,7 +30,7 @@ import numpy as np
 from mxnet.gluon import HybridBlock
 
 from ..distances import euclidean
-from ..mining import masked_min
+from ..mining import label_masks, masked_min
 
 OP_TYPE = 'dml_facility_location_inference'
 
@@ -211,7 +211,7 @@ class FacilityLocationLoss(HybridBlock):
         to_medoids = F.broadcast_like(predicted.reshape((1, -1)), dist)
         energy = -F.sum(masked_min(F, dist, to_medoids, axis=1))
         # F~(y): each true medoid's summed distance to its class.
-        same = F.broadcast_equal(labels.reshape((-1, 1)), labels.reshape((1, -1)))
-        within = F.sum(dist * F.where(same, F.ones_like(dist), F.zeros_like(dist)), axis=0)
+        same = label_masks(F, labels, dist)[0]
+        within = F.sum(dist * same, axis=0)
         truth_energy = -F.sum(within * truth)
         return F.relu(energy + margin.reshape((1,)) - truth_energy)

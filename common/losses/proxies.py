@@ -24,6 +24,7 @@ from mxnet.gluon import HybridBlock
 
 from ..mining import BIG
 from .direction import check_angle, dr_cosine
+from .targets import check_smoothing, one_hot_like, smoothed_targets
 
 EPS = 1e-12
 
@@ -40,8 +41,7 @@ class ProxyLoss(HybridBlock):
         super().__init__(**kwargs)
         if num_classes < 2:
             raise ValueError('proxy losses need at least two training classes')
-        if not 0 <= smoothing < 1:
-            raise ValueError('--label-smooth must be in [0, 1)')
+        check_smoothing(smoothing)
         if not temperature > 0:
             raise ValueError('--temperature must be positive, not %r' % temperature)
         if static_proxies and embed_dim < num_classes:
@@ -64,13 +64,11 @@ class ProxyLoss(HybridBlock):
         cos = F.dot(xn, pn, transpose_b=True)
         # |s x - s p|^2 = s^2 (2 - 2 cos) for unit vectors.
         dist = (2 * self.scale ** 2 / self.temperature) * (1 - cos)
-        onehot = F.where(F.one_hot(labels, self.num_classes), F.ones_like(dist),
-                         F.zeros_like(dist))  # in the loss's dtype
+        onehot = one_hot_like(F, labels, self.num_classes, dist)
         return xn, pn, cos, dist, onehot
 
     def targets(self, onehot):
-        off = self.smoothing / (self.num_classes - 1)
-        return onehot * (1 - self.smoothing - off) + off
+        return smoothed_targets(onehot, self.smoothing, self.num_classes)
 
 
 class ProxyNCALoss(ProxyLoss):

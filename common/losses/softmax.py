@@ -5,20 +5,19 @@ e / (C - 1) elsewhere, label smoothing e); the loss is the batch mean.
 """
 from mxnet.gluon import HybridBlock
 
+from .targets import check_smoothing, one_hot_like, smoothed_targets
+
 
 class SoftmaxCrossEntropyLoss(HybridBlock):
     def __init__(self, num_classes, smoothing=0.0, **kwargs):
         super().__init__(**kwargs)
         if num_classes < 2:
             raise ValueError('softmax cross-entropy needs at least two classes')
-        if not 0 <= smoothing < 1:
-            raise ValueError('--label-smooth must be in [0, 1)')
+        check_smoothing(smoothing)
         self.num_classes, self.smoothing = num_classes, smoothing
 
     def hybrid_forward(self, F, x, labels):
         log_p = F.log_softmax(x, axis=1)
-        onehot = F.where(F.one_hot(labels, self.num_classes), F.ones_like(log_p),
-                         F.zeros_like(log_p))
-        off = self.smoothing / (self.num_classes - 1)
-        target = onehot * (1 - self.smoothing - off) + off
+        target = smoothed_targets(one_hot_like(F, labels, self.num_classes, log_p),
+                                  self.smoothing, self.num_classes)
         return F.mean(-F.sum(target * log_p, axis=1))
