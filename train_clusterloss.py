@@ -12,12 +12,13 @@ import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
 from common.losses import FacilityLocationLoss
 from common.training import TrainingScript
+from common.training.class_batches import ShuffledOrClassBalanced
 from common.training.optim import ParamGroup
 
 RMSPROP_DECAY = 0.94
 
 
-class ClusterLoss(TrainingScript):
+class ClusterLoss(ShuffledOrClassBalanced, TrainingScript):
     """Facility-location (structured clustering) loss."""
     name = 'clusterloss'
     defaults = dict(batch_size=120, epochs=25, lr=1e-4, factor=0.5, wd=1e-5,
@@ -42,12 +43,6 @@ class ClusterLoss(TrainingScript):
             parser.error('--iteration-per-epoch must be >= 0 (0: shuffled batches)')
         if args.margin_multiplier < 0 or args.pam_iterations < 0:
             parser.error('--margin-multiplier and --pam-iterations must be >= 0')
-
-    def sampler_kind(self, args):
-        return 'class_balanced' if args.iteration_per_epoch > 0 else 'shuffled'
-
-    def transform_resize(self, args):
-        return 256 if args.iteration_per_epoch > 0 else None  # the playground's iterator path
 
     def head_lr_mult(self, args):
         return 10.0 if args.decrease_cnn_lr else 1.0

@@ -13,6 +13,7 @@ there. Per member: 12 epochs, Adam (lr 0.01, epsilon 1e-2), decay x0.1 every
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.context import seed_everything
+from common.evaluation import l2_normalized
 from common.losses.softmax import SoftmaxCrossEntropyLoss
 from common.models import PLAYGROUND_HEAD_INIT, EmbeddingHead
 from common.records import disabled, with_postfix
@@ -22,7 +23,6 @@ from common.training.ensemble import (
     concatenate,
     first_best,
     meta_class_maps,
-    normalized,
     with_changes,
 )
 from common.training.loop import RunResult, format_metrics
@@ -74,10 +74,9 @@ class DREML(TrainingScript):
         return build_proxy_loss(args, args.meta_classes, args.meta_classes)
 
     def member_folder(self, args, run):
+        """dreml_members[_<postfix>][_run<r>], in --results-dir."""
         name = with_postfix('dreml_members', args.log_postfix)
-        if args.number_of_runs > 1:
-            name += '_run%d' % run
-        return MemberStore.folder_in(args.results_dir, name)
+        return name + '_run%d' % run if args.number_of_runs > 1 else name
 
     def _run_once(self, args, rec, run, contexts, dataset, transform, evaluate_net, steps):
         seed = args.seed + run - 1
@@ -88,7 +87,7 @@ class DREML(TrainingScript):
         maps = meta_class_maps(classes, count, args.meta_classes, seed)
         config = {k: v for k, v in vars(args).items() if k not in NOT_IN_STATE}
         config.update(run=run, train_images=len(dataset.train), train_classes=classes)
-        store = MemberStore(self.member_folder(args, run), config, args.resume)
+        store = MemberStore(args.results_dir, self.member_folder(args, run), config, args.resume)
         rec.info('Starting run %d/%d (seed %d): %d members, %d meta-classes each, in %s', run,
                  args.number_of_runs, seed, count, args.meta_classes, store.folder)
         members, history, pretrain = [], [], store.pretrain
@@ -110,7 +109,7 @@ class DREML(TrainingScript):
             latest = {}
 
             def evaluate_member(net):
-                latest['embedded'] = [(normalized(e), y) for e, y in evaluate_net.embed(net)]
+                latest['embedded'] = [(l2_normalized(e), y) for e, y in evaluate_net.embed(net)]
                 return evaluate_net.score(concatenate(members + [latest['embedded']]))
 
             rec.info('Member %d/%d (seed %d)', m + 1, count, member_seed)

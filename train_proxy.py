@@ -10,11 +10,12 @@ import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
 from common.records import with_postfix
 from common.training import TrainingScript
+from common.training.class_batches import ShuffledOrClassBalanced
 from common.training.optim import split_groups
 from common.training.proxy_options import add_proxy_loss_options, build_proxy_loss, proxy_head_init
 
 
-class Proxy(TrainingScript):
+class Proxy(ShuffledOrClassBalanced, TrainingScript):
     """Proxy-based deep metric learning."""
     name = 'proxy'
     defaults = dict(batch_size=32, epochs=20, lr=None, factor=0.1, wd=5e-4, steps='3,10,16')
@@ -36,12 +37,6 @@ class Proxy(TrainingScript):
 
     def logfile(self, args):
         return with_postfix(args.logfile, args.loss)  # train_proxy_<loss>.log, as the playground
-
-    def sampler_kind(self, args):
-        return 'class_balanced' if args.iteration_per_epoch > 0 else 'shuffled'
-
-    def transform_resize(self, args):
-        return 256 if args.iteration_per_epoch > 0 else None  # the playground's iterator path
 
     def head_initializer(self, args):
         return proxy_head_init(args)

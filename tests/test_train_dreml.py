@@ -88,9 +88,9 @@ def test_best_ensemble_size_is_the_first_with_the_highest_recall():
 
 
 def test_store_keeps_members_atomically(tmp_path):
-    store = MemberStore(str(tmp_path / 's'), {'a': 1}, resume=False)
+    store = MemberStore(str(tmp_path), 's', {'a': 1}, resume=False)
     store.save(0, [(np.ones((2, 3), np.float32), np.array([0, 1]))], {'R@1': 50.0})
-    again = MemberStore(str(tmp_path / 's'), {'a': 1}, resume=True)
+    again = MemberStore(str(tmp_path), 's', {'a': 1}, resume=True)
     assert again.is_finished(0) and not again.is_finished(1)
     assert again.metrics == {0: {'R@1': 50.0}}
     (emb, labels), = again.load(0)

@@ -110,7 +110,26 @@ class ClassBalancedBatchSampler(SeededBatchSampler):
             yield self.keys(self.sample_indices())
 
 
-class NPairBatchSampler(SeededBatchSampler):
+class GroupedBatchSampler(SeededBatchSampler):
+    """``iterations`` batches of ``groups`` independent blocks from ``sample_group``, one per
+    device, so that splitting a batch across devices keeps each block on one device."""
+
+    def __init__(self, iterations, seed, groups=1):
+        super().__init__(seed)
+        self.iterations, self.groups = iterations, groups
+
+    def __len__(self):
+        return self.iterations
+
+    def sample_group(self):
+        raise NotImplementedError
+
+    def __iter__(self):
+        for _ in range(self.iterations):
+            yield self.keys(np.concatenate([self.sample_group() for _ in range(self.groups)]))
+
+
+class NPairBatchSampler(GroupedBatchSampler):
     """N-pair batches: N distinct classes, two images of each, laid out [anchors; positives].
 
     With probability ``same_image_prob`` (and always for a class of one
@@ -121,7 +140,7 @@ class NPairBatchSampler(SeededBatchSampler):
     """
 
     def __init__(self, labels, pairs, iterations, same_image_prob, seed, groups=1):
-        super().__init__(seed)
+        super().__init__(iterations, seed, groups)
         labels = np.asarray(labels)
         self.by_class = [np.flatnonzero(labels == c) for c in np.unique(labels)]
         if not 1 <= pairs <= len(self.by_class):
@@ -131,11 +150,7 @@ class NPairBatchSampler(SeededBatchSampler):
             raise ValueError('--same-image-sampling must be in [0, 1]')
         if iterations < 1:
             raise ValueError('--epoch-length must be at least 1')
-        self.pairs, self.iterations, self.same_image_prob, self.groups = (
-            pairs, iterations, same_image_prob, groups)
-
-    def __len__(self):
-        return self.iterations
+        self.pairs, self.same_image_prob = pairs, same_image_prob
 
     def sample_group(self):
         anchors, positives = [], []
@@ -149,12 +164,8 @@ class NPairBatchSampler(SeededBatchSampler):
             positives.append(p)
         return np.array(anchors + positives)
 
-    def __iter__(self):
-        for _ in range(self.iterations):
-            yield self.keys(np.concatenate([self.sample_group() for _ in range(self.groups)]))
 
-
-class EpisodeBatchSampler(SeededBatchSampler):
+class EpisodeBatchSampler(GroupedBatchSampler):
     """Prototypical-network episodes: ``num_classes`` distinct classes with ``num_support``
     supports and ``num_query`` queries each, all distinct images.
 
@@ -166,7 +177,7 @@ class EpisodeBatchSampler(SeededBatchSampler):
     """
 
     def __init__(self, labels, num_classes, num_support, num_query, iterations, seed, groups=1):
-        super().__init__(seed)
+        super().__init__(iterations, seed, groups)
         labels = np.asarray(labels)
         need = num_support + num_query
         if num_support < 1 or num_query < 1 or num_classes < 2:
@@ -182,10 +193,6 @@ class EpisodeBatchSampler(SeededBatchSampler):
         if iterations < 1:
             raise ValueError('--iteration-per-epoch must be at least 1')
         self.num_classes, self.num_support, self.num_query = num_classes, num_support, num_query
-        self.iterations, self.groups = iterations, groups
-
-    def __len__(self):
-        return self.iterations
 
     def sample_group(self):
         classes = np.sort(self.rng.choice(len(self.by_class), self.num_classes, replace=False))
@@ -193,10 +200,6 @@ class EpisodeBatchSampler(SeededBatchSampler):
                                  replace=False) for c in classes]
         return np.concatenate([d[:self.num_support] for d in draws]
                               + [d[self.num_support:] for d in draws])
-
-    def __iter__(self):
-        for _ in range(self.iterations):
-            yield self.keys(np.concatenate([self.sample_group() for _ in range(self.groups)]))
 
 
 class NeighbourhoodBatchSampler(SeededBatchSampler):

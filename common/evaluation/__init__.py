@@ -12,6 +12,11 @@ from .metrics import map_at_r, nmi, recall_at_k
 DEFAULT_RECALL_KS = (1, 2, 4, 8, 16, 32)
 
 
+def l2_normalized(embeddings):
+    """Rows scaled to unit length (zero rows stay zero)."""
+    return embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+
+
 def _check(name, embeddings, labels):
     embeddings = np.asarray(embeddings)
     labels = np.asarray(labels).ravel()
@@ -45,9 +50,9 @@ def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings
         if gallery.shape[1] != queries.shape[1]:
             raise ValueError('evaluate: query and gallery dimensions differ')
     if metric == 'cosine':
-        queries = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+        queries = l2_normalized(queries)
         if gallery is not None:
-            gallery = gallery / np.maximum(np.linalg.norm(gallery, axis=1, keepdims=True), 1e-12)
+            gallery = l2_normalized(gallery)
 
     classes, counts = np.unique(g_labels, return_counts=True)
     count_of = dict(zip(classes.tolist(), counts.tolist()))

@@ -23,3 +23,14 @@ class ClassBalancedScript(TrainingScript):
 
     def add_options(self, parser):
         add_class_balanced_options(parser, batch_k=self.batch_k, iterations=self.iterations)
+
+
+class ShuffledOrClassBalanced:
+    """Mixin: shuffled batches, or with --iteration-per-epoch > 0 the playground's P x K
+    iterator, which resized the images to 256 x 256 (at 224 px) first."""
+
+    def sampler_kind(self, args):
+        return 'class_balanced' if args.iteration_per_epoch > 0 else 'shuffled'
+
+    def transform_resize(self, args):
+        return ClassBalancedScript.train_resize if args.iteration_per_epoch > 0 else None

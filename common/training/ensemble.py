@@ -27,10 +27,6 @@ def meta_class_maps(num_classes, members, meta_classes, seed):
     return maps
 
 
-def normalized(embeddings):
-    return embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
-
-
 def concatenate(members):
     """The ensemble's embedding of each split: its members' side by side."""
     return [(np.concatenate([m[s][0] for m in members], axis=1), members[0][s][1])
@@ -61,11 +57,13 @@ def _replace(path, write):
 
 
 class MemberStore:
-    def __init__(self, folder, config, resume):
-        folder = os.fspath(folder)
-        self.folder, self.config = folder, json.loads(json.dumps(config))
+    """The folder ``name`` in ``results_dir``; ``config`` must match to resume."""
+
+    def __init__(self, results_dir, name, config, resume):
+        self.folder = folder = os.path.join(results_dir, name)
+        self.config = json.loads(json.dumps(config))
         self.state_path = os.path.join(folder, 'state.json')
-        self.finished, self.metrics, self.pretrain = [], {}, None
+        self.metrics, self.pretrain = {}, None  # the ensemble's metrics per finished member
         if os.path.isfile(self.state_path):
             with open(self.state_path) as f:
                 state = json.load(f)
@@ -78,20 +76,15 @@ class MemberStore:
                                  if state['config'].get(k) != self.config.get(k))
                 raise EnsembleStateError('%s: cannot resume, the run was started with other '
                                          'options (%s)' % (self.state_path, ', '.join(changed)))
-            self.finished = list(state['finished'])
             self.metrics = {int(k): v for k, v in state['metrics'].items()}
             self.pretrain = state.get('pretrain')
         os.makedirs(folder, exist_ok=True)
-
-    @staticmethod
-    def folder_in(results_dir, name):
-        return os.path.join(results_dir, name)
 
     def path(self, member, ext):
         return os.path.join(self.folder, 'member_%03d.%s' % (member, ext))
 
     def is_finished(self, member):
-        return member in self.finished
+        return member in self.metrics
 
     def save(self, member, embeddings, metrics, net=None, pretrain=None):
         """``embeddings``: one (embeddings, labels) pair per evaluation split; ``metrics``:
@@ -106,13 +99,12 @@ class MemberStore:
             with open(p, 'wb') as f:
                 np.savez(f, **arrays)
         _replace(self.path(member, 'npz'), write_npz)
-        self.finished.append(member)
         self.metrics[member] = metrics
         self.pretrain = pretrain or self.pretrain
 
         def write_state(p):
             with open(p, 'w') as f:
-                json.dump({'config': self.config, 'finished': self.finished,
+                json.dump({'config': self.config, 'finished': sorted(self.metrics),
                            'metrics': {str(k): v for k, v in self.metrics.items()},
                            'pretrain': self.pretrain}, f, indent=1)
         _replace(self.state_path, write_state)

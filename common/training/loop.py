@@ -82,7 +82,7 @@ def train_epoch(state, loader, script, trainers, groups):
 
     Groups whose ``start_epoch`` is still ahead get gradients but no update.
     """
-    active = [(t, g) for t, g in zip(trainers, groups) if g.start_epoch <= state.epoch]
+    active = [(t, g) for t, g in zip(trainers, groups) if g.active(state.epoch)]
     total, batches, images = 0.0, 0, 0
     grads = None  # known only after the first forward pass completes deferred initialisation
     desc = 'run %d epoch %d' % (state.run, state.epoch)
@@ -131,7 +131,7 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None):
         for trainer, group in zip(state.trainers, state.groups):
             trainer.set_learning_rate(lr_at_epoch(group.lr, epoch, steps, args.factor)
                                       * script.lr_scale(state))
-            if group.start_epoch <= epoch:
+            if group.active(epoch):
                 lrs[group.name] = trainer.learning_rate
         start = time.time()
         loss_value, images = train_epoch(state, loader, script, state.trainers, state.groups)

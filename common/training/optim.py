@@ -27,6 +27,9 @@ class ParamGroup:
     name: str = 'net'
     start_epoch: int = 1         # not updated before this epoch (e.g. a head-only warm-up)
 
+    def active(self, epoch):
+        return self.start_epoch <= epoch
+
 
 def optimizer_options(optimizer, wd, epsilon=None, clip_gradient=None, momentum=0.9, **extra):
     """Keyword arguments for an MXNet optimiser, dropping those it does not take."""
