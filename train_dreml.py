@@ -18,6 +18,7 @@ from common.losses.softmax import SoftmaxCrossEntropyLoss
 from common.models import PLAYGROUND_HEAD_INIT, EmbeddingHead
 from common.records import disabled, with_postfix
 from common.training import TrainingScript
+from common.training.checkpoint import MAY_CHANGE_ON_RESUME, resumable_config
 from common.training.ensemble import (
     MemberStore,
     concatenate,
@@ -29,9 +30,8 @@ from common.training.loop import RunResult, format_metrics
 from common.training.proxy_options import add_proxy_loss_options, build_proxy_loss, proxy_head_init
 
 # Options that do not change what a member computes, so a run may resume with other values.
-NOT_IN_STATE = {'resume', 'num_workers', 'gpus', 'kvstore', 'results_dir', 'logfile', 'nmi',
-                'log_postfix', 'skip_pretrain_validation', 'eval_every', 'number_of_runs',
-                'save_model_prefix', 'data_path'}
+NOT_IN_STATE = MAY_CHANGE_ON_RESUME | {'nmi', 'skip_pretrain_validation', 'eval_every',
+                                       'number_of_runs'}
 
 
 class DREML(TrainingScript):
@@ -50,8 +50,6 @@ class DREML(TrainingScript):
                             help='meta-classes per member (and its embedding dimension)')
         parser.add_argument('--static-proxies', action='store_true',
                             help='plain softmax over D unnormalised outputs instead of proxies')
-        parser.add_argument('--resume', action='store_true',
-                            help='continue an interrupted run from its finished members')
 
     def check_args(self, parser, args):
         super().check_args(parser, args)
@@ -78,14 +76,19 @@ class DREML(TrainingScript):
         name = with_postfix('dreml_members', args.log_postfix)
         return name + '_run%d' % run if args.number_of_runs > 1 else name
 
-    def _run_once(self, args, rec, run, contexts, dataset, transform, evaluate_net, steps):
+    def _run_once(self, args, rec, run, contexts, dataset, transform, evaluators, steps,
+                  training_state=None):
+        # With a validation split, members embed it and the test split(s): the ensemble size
+        # is chosen on the former and the latter scored once, at the end.
+        select, test = evaluators
+        chosen = slice(0, len(select.loaders))
         seed = args.seed + run - 1
         classes, count = dataset.train.num_classes, args.number_of_ensembles
         if args.meta_classes > classes:
             raise ValueError('-D %d meta-classes, but the training split has only %d classes'
                              % (args.meta_classes, classes))
         maps = meta_class_maps(classes, count, args.meta_classes, seed)
-        config = {k: v for k, v in vars(args).items() if k not in NOT_IN_STATE}
+        config = resumable_config(args, NOT_IN_STATE)
         config.update(run=run, train_images=len(dataset.train), train_classes=classes)
         store = MemberStore(args.results_dir, self.member_folder(args, run), config, args.resume)
         rec.info('Starting run %d/%d (seed %d): %d members, %d meta-classes each, in %s', run,
@@ -109,8 +112,9 @@ class DREML(TrainingScript):
             latest = {}
 
             def evaluate_member(net):
-                latest['embedded'] = [(l2_normalized(e), y) for e, y in evaluate_net.embed(net)]
-                return evaluate_net.score(concatenate(members + [latest['embedded']]))
+                latest['embedded'] = [(l2_normalized(e), y) for evaluator in (select, test)
+                                      if evaluator for e, y in evaluator.embed(net)]
+                return select.score(concatenate(members + [latest['embedded']])[chosen])
 
             rec.info('Member %d/%d (seed %d)', m + 1, count, member_seed)
             state, result = self.train_network(
@@ -125,11 +129,21 @@ class DREML(TrainingScript):
             rec.info('Ensemble of %d/%d members: %s', m + 1, count, format_metrics(result.last))
             rec.write('member', run=run, member=m + 1, seed=member_seed, metrics=result.last)
         best_size = first_best(history)
+        ensemble = concatenate(members[:best_size])
+        selected, best = None, history[best_size - 1]
+        if test is not None:
+            selected, best = best, test.score(ensemble[chosen.stop:])
+            ensemble = ensemble[chosen.stop:]
+            rec.info('Test split with the %d members chosen on validation: %s', best_size,
+                     format_metrics(best))
+        selection = 'test' if test is None else 'validation'
         rec.info('Run %d finished: %d members give %s; the best R@1 %.2f came with %d', run,
                  count, format_metrics(history[-1]), history[best_size - 1]['R@1'], best_size)
-        rec.write('run', run=run, seed=seed, best_epoch=best_size, best=history[best_size - 1],
-                  last=history[-1], pretrain=pretrain, best_is='ensemble size')
-        return RunResult(run, pretrain, best_size, history[best_size - 1], history[-1], history)
+        rec.write('run', run=run, seed=seed, best_epoch=best_size, best=best, last=history[-1],
+                  pretrain=pretrain, best_is='ensemble size', selection=selection,
+                  selected=selected)
+        return RunResult(run, pretrain, best_size, best, history[-1], history, selection,
+                         selected, ensemble if args.save_embeddings else None)
 
 
 if __name__ == '__main__':

@@ -59,8 +59,17 @@ def build_parser(description, defaults):
     g.add_argument('--seed', type=int, default=123, help='random seed; run r uses seed + r - 1')
     g.add_argument('--number-of-runs', type=int, default=1,
                    help='independent runs; mean and std are reported')
+    g.add_argument('--resume', action='store_true',
+                   help='continue the interrupted invocation of this command from its last '
+                        'checkpoint (<results-dir>/<log name>.state); starts afresh if none')
+    g.add_argument('--checkpoint-every', type=int, default=1, metavar='N',
+                   help='save the training state every N epochs for --resume; 0: never')
 
     g = p.add_argument_group('evaluation and records')
+    g.add_argument('--val-classes', default=None, metavar='N',
+                   help='choose the best epoch on N training classes (or a fraction, e.g. 0.2) '
+                        'held out as a class-disjoint validation split, and evaluate the test '
+                        'split once; default: the playground\'s selection on the test split')
     g.add_argument('--skip-pretrain-validation', action='store_true',
                    help='do not evaluate before training')
     g.add_argument('--no-nmi', dest='nmi', action='store_false', help='skip the NMI (k-means)')
@@ -71,6 +80,9 @@ def build_parser(description, defaults):
     g.add_argument('--log-postfix', default='', help='appended to the log name as _<postfix>')
     g.add_argument('--save-model-prefix',
                    help='save <prefix>.params at each new best epoch; "none" disables')
+    g.add_argument('--save-embeddings', action='store_true',
+                   help='save the selected epoch\'s test embeddings, labels and image paths '
+                        'as <log name>[_run<r>]_embeddings.npz (for python -m common.visualize)')
     p.set_defaults(**defaults)
     return p
 
@@ -89,6 +101,10 @@ def check_args(parser, args):
         parser.error('--wd must be >= 0 (got %s)' % args.wd)
     if args.eval_every < 1:
         parser.error('--eval-every must be at least 1')
+    if args.checkpoint_every < 0:
+        parser.error('--checkpoint-every must be >= 0 (0: no checkpoints)')
+    if args.val_classes is not None:
+        args.val_classes = parse_val_classes(parser, args.val_classes)
     if args.num_workers < 0:
         parser.error('--num-workers must be >= 0')
     if args.image_size < 16:
@@ -98,6 +114,20 @@ def check_args(parser, args):
     if args.pretrained and args.no_pretrained:
         parser.error('--pretrained and --no-pretrained exclude each other')
     return args
+
+
+def parse_val_classes(parser, value):
+    """A class count (>= 2) or a fraction in (0, 1)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is not None and 0 < number < 1:
+        return number
+    if number is not None and number >= 2 and number == int(number):
+        return int(number)
+    parser.error('--val-classes %s: give a number of classes (>= 2) or a fraction in (0, 1)'
+                 % value)
 
 
 def add_class_balanced_options(parser, batch_k, iterations):

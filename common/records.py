@@ -1,9 +1,13 @@
-"""Run records: a human-readable log and machine-readable JSON lines, side by side.
+"""Run records: a human-readable log, machine-readable JSON lines and a manifest.
 
 For ``--logfile train_x.log --log-postfix p`` in ``--results-dir results``
-the files are ``results/train_x_p.log`` and ``results/train_x_p.jsonl``.
-Each JSON line is one record with a ``kind``: ``config`` (options,
-versions, git commit), ``epoch``, ``run`` and ``summary``. Tables and plots
+the files are ``results/train_x_p.log``, ``results/train_x_p.jsonl`` and
+``results/train_x_p.manifest.json``. Each JSON line is one record with a
+``kind`` (``config``, ``epoch``, ``run``, ``summary``, ``error``, ``member``)
+and the ``invocation`` it belongs to (a log may hold several invocations of
+the same command, appended). The manifest describes the latest invocation:
+configuration, command line, git revision, package versions, hardware,
+dataset counts, seeds, model selection, status and summary. Tables and plots
 read these files; nothing else needs to be parsed.
 """
 import itertools
@@ -11,9 +15,12 @@ import json
 import logging
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
+import uuid
+from importlib import metadata
 
 import numpy as np
 
@@ -56,21 +63,102 @@ def git_commit(path):
         return None
 
 
-def environment():
+# Distributions whose versions change results; the first installed name of each entry counts
+# (mxnet and faiss come as CPU or GPU builds under different names).
+PACKAGES = {'mxnet': ('mxnet', 'mxnet-cu112', 'mxnet-cu117', 'mxnet-mkl'),
+            'numpy': ('numpy',), 'gluoncv': ('gluoncv',),
+            'faiss': ('faiss-cpu', 'faiss-gpu', 'faiss-gpu-cu11', 'faiss-gpu-cu12'),
+            'scikit-learn': ('scikit-learn',), 'scipy': ('scipy',), 'opencv': (
+                'opencv-python', 'opencv-python-headless'),
+            'pandas': ('pandas',), 'matplotlib': ('matplotlib',)}
+
+
+def package_versions():
     versions = {'python': platform.python_version()}
-    for name in ('mxnet', 'numpy', 'faiss', 'gluoncv', 'sklearn'):
-        module = sys.modules.get(name)
-        versions[name] = getattr(module, '__version__', None) if module else None
-    return {'versions': versions, 'host': platform.node(), 'platform': platform.platform(),
-            'omp_num_threads': os.environ.get('OMP_NUM_THREADS'),
+    for name, dists in PACKAGES.items():
+        versions[name] = None
+        for dist in dists:
+            try:
+                versions[name] = '%s==%s' % (dist, metadata.version(dist)) \
+                    if dist != name else metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+    return versions
+
+
+def _proc_value(path, key):
+    """The value of the first ``key: value`` line of a /proc file, or None."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(key):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def hardware():
+    mx = sys.modules.get('mxnet')
+    gpus = None
+    if mx is not None:
+        try:
+            gpus = mx.context.num_gpus()
+        except Exception:  # a CPU-only build may raise instead of returning 0
+            gpus = 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    memory = _proc_value('/proc/meminfo', 'MemTotal')  # "24576000 kB"
+    return {'host': platform.node(), 'platform': platform.platform(),
+            'cpu': _proc_value('/proc/cpuinfo', 'model name') or platform.processor() or None,
+            'cores': cores, 'gpus': gpus,
+            'memory_gb': round(int(memory.split()[0]) / 2 ** 20, 1) if memory else None,
+            'omp_num_threads': os.environ.get('OMP_NUM_THREADS')}
+
+
+def environment():
+    return {'versions': package_versions(), 'hardware': hardware(),
             'git': git_commit(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))}
+
+
+def new_invocation_id():
+    return '%s-%s' % (time.strftime('%Y%m%dT%H%M%S'), uuid.uuid4().hex[:6])
+
+
+def command_line(argv):
+    """The shell command that reruns ``argv`` (script path first)."""
+    return 'python ' + shlex.join([str(a) for a in argv])
+
+
+def write_json_atomic(path, obj):
+    """Write then rename, so a reader (or a crash) never sees half a file."""
+    tmp = '%s.tmp%d' % (path, os.getpid())
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1, default=_jsonable)
+        f.write('\n')
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _end_with_newline(path):
+    """A line torn by a killed process must not swallow the next record appended."""
+    if os.path.exists(path) and os.path.getsize(path):
+        with open(path, 'rb+') as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b'\n':
+                f.write(b'\n')
 
 
 class Recorder:
     """Writes the human log (stderr and file) and the JSON-lines record of a script run."""
 
-    def __init__(self, results_dir, logfile, postfix='', stream=sys.stderr):
-        self.log_path = self.jsonl_path = None
+    def __init__(self, results_dir, logfile, postfix='', stream=sys.stderr, invocation=None):
+        self.log_path = self.jsonl_path = self.manifest_path = None
+        self.invocation = invocation or new_invocation_id()
         self.logger = logging.getLogger('dml.run%d' % next(_ids))
         self.logger.setLevel(logging.INFO)
         self.logger.propagate = False
@@ -84,6 +172,8 @@ class Recorder:
             os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
             self.log_path = path
             self.jsonl_path = os.path.splitext(path)[0] + '.jsonl'
+            self.manifest_path = os.path.splitext(path)[0] + '.manifest.json'
+            _end_with_newline(self.jsonl_path)
             handler = logging.FileHandler(path)
             handler.setFormatter(logging.Formatter('%(asctime)s %(message)s'))
             self.logger.addHandler(handler)
@@ -94,9 +184,31 @@ class Recorder:
     def write(self, kind, **fields):
         if self.jsonl_path is None:
             return
-        record = dict(kind=kind, time=time.strftime('%Y-%m-%dT%H:%M:%S'), **fields)
+        record = dict(kind=kind, invocation=self.invocation,
+                      time=time.strftime('%Y-%m-%dT%H:%M:%S'), **fields)
         with open(self.jsonl_path, 'a') as f:
             f.write(json.dumps(record, default=_jsonable) + '\n')
+
+    def write_manifest(self, manifest):
+        """(Re)write the manifest of this invocation."""
+        if self.manifest_path is None:
+            return
+        self._keep_earlier_manifest()
+        files = {'log': self.log_path, 'jsonl': self.jsonl_path, 'manifest': self.manifest_path}
+        manifest = dict(manifest, invocation=self.invocation,
+                        files={k: os.path.basename(v) for k, v in files.items()})
+        write_json_atomic(self.manifest_path, manifest)
+
+    def _keep_earlier_manifest(self):
+        """An earlier invocation of the same command keeps its manifest, renamed
+        ``<stem>.<its invocation>.manifest.json`` (its records stay in the shared jsonl)."""
+        try:
+            earlier = read_manifest(self.manifest_path).get('invocation')
+        except (OSError, ValueError):
+            return
+        if earlier and earlier != self.invocation:
+            stem = self.manifest_path[:-len('.manifest.json')]
+            os.replace(self.manifest_path, '%s.%s.manifest.json' % (stem, earlier))
 
     def close(self):
         for handler in list(self.logger.handlers):
@@ -104,8 +216,19 @@ class Recorder:
             self.logger.removeHandler(handler)
 
 
-def read_records(path, kind=None):
-    """The records of a JSON-lines file, optionally only those of one kind."""
+def read_records(path, kind=None, invocation=None):
+    """The records of a JSON-lines file, optionally only those of one kind or invocation."""
+    records = []
     with open(path) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    return [r for r in records if kind is None or r['kind'] == kind]
+        for line in f:
+            try:
+                records.append(json.loads(line))
+            except ValueError:  # blank, or torn by a killed process
+                continue
+    return [r for r in records if (kind is None or r['kind'] == kind)
+            and (invocation is None or r.get('invocation') == invocation)]
+
+
+def read_manifest(path):
+    with open(path) as f:
+        return json.load(f)

@@ -1,6 +1,6 @@
 import json
 
-from common.records import Recorder, read_records, with_postfix
+from common.records import Recorder, read_manifest, read_records, with_postfix
 
 
 def test_postfix_goes_before_the_extension_only():
@@ -27,3 +27,48 @@ def test_none_disables_files(tmp_path):
     rec.info('x')
     rec.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_records_and_manifest_round_trip(tmp_path):
+    rec = Recorder(str(tmp_path), 'train_t.log', stream=None)
+    rec.write('config', args={'lr': 1e-3, 'steps': '20,30'})
+    rec.write('run', run=1, best={'R@1': 51.25, 'NMI': 60.5}, selection='validation')
+    manifest = {'script': 't', 'args': {'lr': 1e-3}, 'status': 'finished',
+                'summary': {'best': {'R@1': {'mean': 51.25, 'std': 0.0}}}}
+    rec.write_manifest(manifest)
+    rec.close()
+    back = read_manifest(str(tmp_path / 'train_t.manifest.json'))
+    assert back == dict(manifest, invocation=rec.invocation, files={
+        'log': 'train_t.log', 'jsonl': 'train_t.jsonl', 'manifest': 'train_t.manifest.json'})
+    records = read_records(str(tmp_path / 'train_t.jsonl'), invocation=rec.invocation)
+    assert [r['kind'] for r in records] == ['config', 'run']
+    assert records[1]['best'] == {'R@1': 51.25, 'NMI': 60.5}
+    assert records[0]['args'] == {'lr': 1e-3, 'steps': '20,30'}
+
+
+def test_a_second_invocation_keeps_the_first_ones_manifest_and_records(tmp_path):
+    invocations = []
+    for lr in (1e-3, 1e-4):
+        rec = Recorder(str(tmp_path), 'train_t.log', stream=None)
+        rec.write('run', run=1, lr=lr)
+        rec.write_manifest({'args': {'lr': lr}})
+        rec.write_manifest({'args': {'lr': lr}, 'status': 'finished'})  # rewrites its own
+        rec.close()
+        invocations.append(rec.invocation)
+    latest = read_manifest(str(tmp_path / 'train_t.manifest.json'))
+    earlier = read_manifest(str(tmp_path / ('train_t.%s.manifest.json' % invocations[0])))
+    assert latest['invocation'] == invocations[1] and earlier['args'] == {'lr': 1e-3}
+    assert sorted(p.name for p in tmp_path.glob('*.manifest.json')) == sorted(
+        ['train_t.manifest.json', 'train_t.%s.manifest.json' % invocations[0]])
+    for invocation, lr in zip(invocations, (1e-3, 1e-4)):
+        assert [r['lr'] for r in read_records(str(tmp_path / 'train_t.jsonl'),
+                                              invocation=invocation)] == [lr]
+
+
+def test_a_torn_line_neither_breaks_reading_nor_swallows_the_next_record(tmp_path):
+    path = tmp_path / 'train_t.jsonl'
+    path.write_text('{"kind": "epoch", "invocation": "a", "epoch": 1}\n{"kind": "ep')
+    rec = Recorder(str(tmp_path), 'train_t.log', stream=None, invocation='a')
+    rec.write('epoch', epoch=2)
+    rec.close()
+    assert [r['epoch'] for r in read_records(str(path), 'epoch')] == [1, 2]

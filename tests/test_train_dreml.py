@@ -95,3 +95,19 @@ def test_store_keeps_members_atomically(tmp_path):
     assert again.metrics == {0: {'R@1': 50.0}}
     (emb, labels), = again.load(0)
     assert emb.shape == (2, 3) and labels.tolist() == [0, 1]
+
+
+def test_validation_chooses_the_ensemble_size_and_scores_the_test_split_once(glyph_root,
+                                                                            tmp_path):
+    summary = run(DREML(), glyph_argv(glyph_root, tmp_path, '-L', '2', '-D', '6', '--lr', '1e-3',
+                                      '--no-nmi', '--steps', '0', '--val-classes', '8',
+                                      '--save-embeddings'))
+    assert summary['selection'] == 'validation'
+    record, = read_records(str(tmp_path / 'train_dreml.jsonl'), 'run')
+    members = read_records(str(tmp_path / 'train_dreml.jsonl'), 'member')
+    # Members are scored on the 8 validation classes; the chosen size's test score differs.
+    assert record['selected'] == members[record['best_epoch'] - 1]['metrics']
+    assert record['selected'] != record['best'] and 'R@32' in record['best']
+    saved = np.load(tmp_path / 'train_dreml_embeddings.npz')
+    assert saved['embeddings'].shape == (1953, 6 * record['best_epoch'])
+    assert str(saved['metric']) == 'cosine'

@@ -48,6 +48,16 @@ class ImageSplit:
         """The same images under other labels (e.g. meta-classes)."""
         return ImageSplit(self.name, self.paths, labels, class_names, self.boxes)
 
+    def subset(self, name, classes):
+        """The images of ``classes`` (ids of this split), relabeled 0..len(classes)-1."""
+        classes = np.asarray(classes, dtype=np.int64)
+        new_id = np.full(len(self.class_names), -1, dtype=np.int64)
+        new_id[classes] = np.arange(len(classes))
+        keep = np.flatnonzero(new_id[self.labels] >= 0)
+        return ImageSplit(name, [self.paths[i] for i in keep], new_id[self.labels[keep]],
+                          [self.class_names[c] for c in classes],
+                          None if self.boxes is None else self.boxes[keep])
+
     def indices_by_class(self):
         """List whose entry c holds the indices of the images of class c."""
         if self._by_class is None:
@@ -73,6 +83,7 @@ class RetrievalDataset:
     query: Optional[ImageSplit] = None
     gallery: Optional[ImageSplit] = None
     min_crop_area: float = 0.08
+    validation: Optional[ImageSplit] = None
 
     @property
     def eval_splits(self):
@@ -81,6 +92,25 @@ class RetrievalDataset:
     def with_train(self, train):
         """The same dataset with another training split."""
         return replace(self, train=train)
+
+    def with_validation(self, count, seed=0):
+        """Move ``count`` training classes (a seeded random choice, the same for every run
+        seed) into a class-disjoint validation split; ``count`` below 1 is a fraction."""
+        classes = self.train.num_classes
+        n = int(round(count * classes)) if count < 1 else int(count)
+        if not 2 <= n <= classes - 2:
+            raise DatasetError('--val-classes %s: gives %d of the %d training classes; keep at '
+                               'least 2 for validation and 2 for training' % (count, n, classes))
+        chosen = np.random.default_rng(seed).permutation(classes)
+        val, train = np.sort(chosen[:n]), np.sort(chosen[n:])
+        return replace(self, train=self.train.subset('train', train),
+                       validation=self.train.subset('validation', val))
+
+    def split_counts(self):
+        """``{split name: {'classes': C, 'images': N}}`` for the record."""
+        splits = [self.train, self.validation] + self.eval_splits
+        return {s.name: {'classes': s.num_classes, 'images': len(s)} for s in splits
+                if s is not None}
 
     @property
     def has_boxes(self):

@@ -18,10 +18,10 @@ class LocalSamplingScript(TrainingScript):
 
     def on_epoch_start(self, state):
         args = state.args
-        if 'train_embedding_loader' not in state.extra:
-            state.extra['train_embedding_loader'] = self.embedding_loader(
+        if 'train_embedding_loader' not in state.cache:
+            state.cache['train_embedding_loader'] = self.embedding_loader(
                 args, state.dataset.train, state.contexts)
-        embeddings, _ = extract_embeddings(state.net, state.extra['train_embedding_loader'],
+        embeddings, _ = extract_embeddings(state.net, state.cache['train_embedding_loader'],
                                            state.contexts)
         clusters = max(1, len(embeddings) // (args.batch_size * len(state.contexts)))
         assignment = kmeans_assign(embeddings, clusters, seed=args.seed + state.epoch)

@@ -1,10 +1,13 @@
 """The training loop, written once for every algorithm.
 
-Per epoch: set each group's learning rate from the step schedule, call the
-script's epoch hook, train over the sampler's batches (split across the
-devices), evaluate on the test split, track the best epoch by test R@1
-(strictly greater, so ties keep the earliest, as in the playground) and
-save the network at each new best.
+Per epoch: re-seed the global generators, set each group's learning rate
+from the step schedule, call the script's epoch hook, train over the
+sampler's batches (split across the devices), evaluate, track the best
+epoch by R@1 (strictly greater, so ties keep the earliest, as in the
+playground), save the network at each new best and save the state for a
+resume. The best epoch is chosen on the test split (the playground's way)
+or on a class-disjoint validation split, the test split then being
+evaluated once.
 """
 import math
 import sys
@@ -16,6 +19,7 @@ import mxnet as mx
 from mxnet import autograd
 from tqdm import tqdm
 
+from ..context import seed_everything
 from .embed import split_batch
 from .schedule import lr_at_epoch
 
@@ -38,7 +42,9 @@ class RunState:
     trainers: list = field(default_factory=list)
     groups: list = field(default_factory=list)
     epoch: int = 0
-    extra: Dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    extra: Dict[str, Any] = field(default_factory=dict)    # saved with the checkpoints
+    cache: Dict[str, Any] = field(default_factory=dict)    # rebuilt after a resume
     tags: Dict[str, Any] = field(default_factory=dict)  # added to every epoch record
 
 
@@ -50,6 +56,9 @@ class RunResult:
     best: dict
     last: dict
     history: List[dict]
+    selection: str = 'test'          # the split the best epoch was chosen on
+    selected: Optional[dict] = None  # validation metrics of the chosen epoch
+    best_embedded: Any = None        # the evaluated embeddings of the chosen epoch, if kept
 
 
 def format_metrics(metrics):
@@ -114,18 +123,50 @@ def train_epoch(state, loader, script, trainers, groups):
     return total / batches, images
 
 
-def fit(state, script, loader, evaluate_fn, steps, save_path=None):
+def epoch_seed(seed, epoch):
+    """The seed of the global generators for one epoch of a run (see :mod:`.checkpoint`)."""
+    return (seed * 100003 + epoch) % 2 ** 31
+
+
+def copy_weights(net):
+    return {name: p.data(p.list_ctx()[0]).copy() for name, p in net.collect_params().items()}
+
+
+def restore_weights(net, weights):
+    for name, param in net.collect_params().items():
+        param.set_data(weights[name])
+
+
+def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=None,
+        test_fn=None, keep_embeddings=False):
     """Train one run with ``state.groups`` and ``state.trainers`` (the epoch hook may
-    replace the trainers); returns a :class:`RunResult`."""
+    replace the trainers); returns a :class:`RunResult`.
+
+    ``evaluate_fn`` scores each evaluated epoch and picks the best one. Without
+    ``test_fn`` it is the test split (the playground's selection); with it, a
+    validation split, and ``test_fn`` then scores the best epoch's weights once,
+    at the end. ``checkpoint`` (a :class:`.checkpoint.TrainingState`) saves the
+    state after epochs and restores it when the run was interrupted.
+    """
     args, rec = state.args, state.recorder
-    pretrain = None
-    if not args.skip_pretrain_validation:
-        pretrain = evaluate_fn(state.net)
-        rec.info('Pre-train validation: %s', format_metrics(pretrain))
-        rec.write('epoch', run=state.run, epoch=0, metrics=pretrain, **state.tags)
-    best, best_epoch, history = None, 0, []
-    for epoch in range(1, args.epochs + 1):
+    every = getattr(args, 'checkpoint_every', 1)
+    progress = checkpoint.load_epoch(state) if checkpoint is not None else None
+    if progress is not None:
+        pretrain, best, best_epoch = progress['pretrain'], progress['best'], progress['best_epoch']
+        history, best_weights = progress['history'], progress['best_weights']
+        best_embedded, metrics = progress['best_embedded'], progress['metrics']
+        rec.info('Resuming run %d after epoch %d (best R@1 so far %s)', state.run, state.epoch,
+                 '%.2f at epoch %d' % (best['R@1'], best_epoch) if best else 'none')
+    else:
+        pretrain, best, best_epoch, history = None, None, 0, []
+        best_weights = best_embedded = metrics = None
+        if not args.skip_pretrain_validation:
+            pretrain = evaluate_fn(state.net)
+            rec.info('Pre-train validation: %s', format_metrics(pretrain))
+            rec.write('epoch', run=state.run, epoch=0, metrics=pretrain, **state.tags)
+    for epoch in range(state.epoch + 1, args.epochs + 1):
         state.epoch = epoch
+        seed_everything(epoch_seed(state.seed, epoch))
         script.on_epoch_start(state)
         lrs = {}
         for trainer, group in zip(state.trainers, state.groups):
@@ -142,23 +183,39 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None):
             images / max(train_time, 1e-9))
         record = dict(run=state.run, epoch=epoch, **state.tags, lr=lrs, loss=loss_value,
                       train_seconds=round(train_time, 3), images=images)
-        if epoch % args.eval_every and epoch != args.epochs and not stop:
+        if epoch % args.eval_every == 0 or epoch == args.epochs or stop:
+            metrics = evaluate_fn(state.net)
+            rec.info('%s; validation: %s', speed, format_metrics(metrics))
+            record['metrics'] = metrics
+            history.append(record)
+            if best is None or metrics['R@1'] > best['R@1']:
+                best, best_epoch = metrics, epoch
+                rec.info('New best validation: R@1 %.2f%s', metrics['R@1'],
+                         ', NMI %.2f' % metrics['NMI'] if 'NMI' in metrics else '')
+                if test_fn is not None:
+                    best_weights = copy_weights(state.net)
+                elif keep_embeddings:
+                    best_embedded = getattr(evaluate_fn, 'last_embedded', None)
+                if save_path:
+                    state.net.save_parameters(save_path)
+                    rec.info('Saved %s', save_path)
+        else:
             rec.info('%s', speed)
-            rec.write('epoch', **record)
-            continue
-        metrics = evaluate_fn(state.net)
-        rec.info('%s; validation: %s', speed, format_metrics(metrics))
-        record['metrics'] = metrics
         rec.write('epoch', **record)
-        history.append(record)
-        if best is None or metrics['R@1'] > best['R@1']:
-            best, best_epoch = metrics, epoch
-            rec.info('New best validation: R@1 %.2f%s', metrics['R@1'],
-                     ', NMI %.2f' % metrics['NMI'] if 'NMI' in metrics else '')
-            if save_path:
-                state.net.save_parameters(save_path)
-                rec.info('Saved %s', save_path)
         if stop:
             rec.info('Stopping after epoch %d: %s', epoch, stop)
             break
-    return RunResult(state.run, pretrain, best_epoch, best, metrics, history)
+        if checkpoint is not None and every and epoch % every == 0 and epoch < args.epochs:
+            checkpoint.save_epoch(state, dict(
+                pretrain=pretrain, best=best, best_epoch=best_epoch, history=history,
+                best_weights=best_weights, best_embedded=best_embedded, metrics=metrics))
+    selected = None
+    if test_fn is not None:
+        restore_weights(state.net, best_weights)
+        selected, best = best, test_fn(state.net)
+        best_embedded = getattr(test_fn, 'last_embedded', None) if keep_embeddings else None
+        rec.info('Test split at the epoch chosen on validation (%d): %s', best_epoch,
+                 format_metrics(best))
+    return RunResult(state.run, pretrain, best_epoch, best, metrics, history,
+                     selection='validation' if test_fn is not None else 'test',
+                     selected=selected, best_embedded=best_embedded)

@@ -6,6 +6,7 @@ else (data, backbone, loop, evaluation, records, runs) happens here.
 """
 import os
 import sys
+import time
 
 from ..cli import build_parser, check_args
 from ..context import get_contexts, seed_everything
@@ -22,15 +23,24 @@ from ..models import (
     build_embedding_net,
     get_backbone,
 )
-from ..records import Recorder, disabled, environment
+from ..records import (
+    Recorder,
+    command_line,
+    disabled,
+    environment,
+    new_invocation_id,
+    with_postfix,
+)
+from .checkpoint import ResumeError, TrainingState, resumable_config
 from .embed import extract_embeddings
-from .loop import NonFiniteError, RunState, fit, format_metrics
+from .loop import NonFiniteError, RunResult, RunState, fit, format_metrics
 from .optim import ParamGroup, make_trainer
 from .schedule import parse_steps
 from .summary import format_summary, summarize
 
 # Errors that mean "the input is wrong", reported as one line rather than a traceback.
-USER_ERRORS = (DatasetError, PretrainedWeightsError, NonFiniteError, ImageReadError, ValueError)
+USER_ERRORS = (DatasetError, PretrainedWeightsError, NonFiniteError, ImageReadError, ResumeError,
+               ValueError)
 
 
 class Evaluator:
@@ -43,6 +53,7 @@ class Evaluator:
     def __init__(self, loaders, contexts, options, postprocess=None):
         self.loaders, self.contexts, self.options = loaders, contexts, options
         self.postprocess = postprocess or (lambda e: e)
+        self.last_embedded = None  # what the last call scored: [(embeddings, labels)] per split
 
     def embed(self, net):
         """One (embeddings, labels) pair per split: test, or query and gallery."""
@@ -50,6 +61,7 @@ class Evaluator:
 
     def score(self, embedded):
         embedded = [(self.postprocess(e), y) for e, y in embedded]
+        self.last_embedded = embedded
         gallery = embedded[1] if len(embedded) > 1 else (None, None)
         return evaluate(embedded[0][0], embedded[0][1], gallery_embeddings=gallery[0],
                         gallery_labels=gallery[1], **self.options)
@@ -191,7 +203,8 @@ class TrainingScript:
 
     def parse_args(self, argv=None):
         parser = self.parser()
-        args = check_args(parser, parser.parse_args(argv))
+        self.argv = list(sys.argv[1:] if argv is None else argv)  # for the manifest
+        args = check_args(parser, parser.parse_args(self.argv))
         self.check_args(parser, args)
         return args
 
@@ -210,36 +223,85 @@ class TrainingScript:
             sys.stderr.write('%s: error: %s\n' % (os.path.basename(sys.argv[0]), e))
             sys.exit(1)
 
+    def script_file(self):
+        path = getattr(sys.modules.get(type(self).__module__), '__file__', None) or \
+            'train_%s.py' % self.name
+        relative = os.path.relpath(path)
+        return path if relative.startswith('..') else relative
+
+    def log_stem(self, args):
+        """``<results-dir>/<log name without extension>``, also when log files are off."""
+        name = self.logfile(args)
+        name = 'train_%s.log' % self.name if disabled(name) else str(name)
+        path = with_postfix(name, args.log_postfix)
+        path = path if os.path.isabs(path) else os.path.join(args.results_dir, path)
+        return os.path.splitext(path)[0]
+
+    def state_config(self, args):
+        """The options a saved training state must match to be resumed."""
+        return resumable_config(args)
+
     def run(self, args):
         """All runs of one invocation; returns the summary dict."""
-        rec = Recorder(args.results_dir, self.logfile(args), args.log_postfix)
+        state = None
+        if args.checkpoint_every:
+            state = TrainingState(self.log_stem(args) + '.state', self.state_config(args),
+                                  args.resume, new_invocation_id())
+        rec = Recorder(args.results_dir, self.logfile(args), args.log_postfix,
+                       invocation=state.invocation if state else None)
+        argv = [self.script_file()] + list(getattr(self, 'argv', []))
+        manifest = dict(script=self.name, script_file=argv[0], command=command_line(argv),
+                        argv=argv, cwd=os.getcwd(), args=vars(args), status='running',
+                        started=time.strftime('%Y-%m-%dT%H:%M:%S'),
+                        selection='validation' if args.val_classes else 'test',
+                        seeds=[args.seed + r for r in range(args.number_of_runs)],
+                        **environment())
         try:
             rec.info('%s', args)
-            rec.write('config', script=self.name, argv=sys.argv, args=vars(args),
-                      **environment())
+            rec.write('config', script=self.name, argv=argv, args=vars(args),
+                      resumed=bool(state and state.finished_runs) or None, **environment())
+            rec.write_manifest(manifest)
             try:
-                return self._run(args, rec)
+                summary = self._run(args, rec, state, manifest)
             except USER_ERRORS as e:
                 rec.write('error', message=str(e))
+                rec.write_manifest(dict(manifest, status='failed', error=str(e),
+                                        finished=time.strftime('%Y-%m-%dT%H:%M:%S')))
                 raise
+            except BaseException as e:  # a kill, ^C or a bug: the state stays for --resume
+                rec.write_manifest(dict(manifest, status='interrupted', error=repr(e)))
+                raise
+            rec.write_manifest(dict(manifest, status='finished', summary=summary,
+                                    finished=time.strftime('%Y-%m-%dT%H:%M:%S')))
+            if state is not None:
+                state.remove()
+            return summary
         finally:
             rec.close()
 
-    def _run(self, args, rec):
+    def _run(self, args, rec, training_state=None, manifest=None):
         contexts = get_contexts(args.gpus)
         rec.info('Devices: %s', ', '.join(str(c) for c in contexts))
         dataset = get_dataset(args.dataset, args.data_path, args.use_crops, args.folder_split)
+        if args.val_classes:
+            dataset = dataset.with_validation(args.val_classes)
         rec.info('Training with %d classes (%d images), validating with %s',
                  dataset.train.num_classes, len(dataset.train),
                  ' and '.join('%s: %d classes (%d images)' % (s.name, s.num_classes, len(s))
-                              for s in dataset.eval_splits))
+                              for s in [dataset.validation] + dataset.eval_splits if s))
+        rec.info('The best epoch is chosen on the %s split',
+                 'validation' if args.val_classes else 'test')
+        if manifest is not None:
+            manifest['dataset'] = {'name': dataset.name, 'splits': dataset.split_counts()}
+            manifest['devices'] = [str(c) for c in contexts]
+            if dataset.validation is not None:
+                manifest['dataset']['validation_classes'] = dataset.validation.class_names
+            rec.write_manifest(manifest)
         spec = backbone_spec(args.model)
         normalize = Normalize(spec.mean, spec.std)
-        evaluate_net = Evaluator(
-            [self.embedding_loader(args, s, contexts) for s in dataset.eval_splits], contexts,
-            dict(recall_ks=dataset.recall_ks, compute_nmi=args.nmi,
-                 metric=self.evaluation_metric(args)),
-            lambda e: self.test_embeddings(args, e))
+        options = dict(recall_ks=dataset.recall_ks, compute_nmi=args.nmi,
+                       metric=self.evaluation_metric(args))
+        evaluators = self.evaluators(args, dataset, contexts, options)
 
         resize = self.transform_resize(args)
         area = args.min_crop_area or dataset.min_crop_area
@@ -251,30 +313,81 @@ class TrainingScript:
         steps = parse_steps(args.steps, args.epochs)
         rec.info('Learning rate x%g at epochs %s' % (args.factor, steps) if steps
                  else 'No learning rate decay')
-        results = [self._run_once(args, rec, run, contexts, dataset, train_transform,
-                                  evaluate_net, steps)
-                   for run in range(1, args.number_of_runs + 1)]
+        results = []
+        finished = training_state.finished_runs if training_state else []
+        for run in range(1, args.number_of_runs + 1):
+            if run <= len(finished):
+                results.append(RunResult(**finished[run - 1]))
+                rec.info('Run %d restored from %s', run, training_state.folder)
+                continue
+            result = self._run_once(args, rec, run, contexts, dataset, train_transform,
+                                    evaluators, steps, training_state)
+            results.append(result)
+            if args.save_embeddings:
+                self.save_embeddings(args, rec, run, dataset, result)
+            if training_state is not None:
+                training_state.finish_run(
+                    {k: v for k, v in vars(result).items() if k != 'best_embedded'})
         summary = summarize(results)
         rec.info('%s', format_summary(summary))
         rec.write('summary', **summary)
         return summary
 
-    def _run_once(self, args, rec, run, contexts, dataset, transform, evaluate_net, steps):
+    def evaluators(self, args, dataset, contexts, options):
+        """(selection, test): the evaluator that picks the best epoch, and the one that
+        scores it on the test split afterwards (None when the test split picks it)."""
+        def evaluator(splits, evaluation_options):
+            return Evaluator([self.embedding_loader(args, s, contexts) for s in splits],
+                             contexts, evaluation_options, lambda e: self.test_embeddings(args, e))
+
+        test = evaluator(dataset.eval_splits, options)
+        if dataset.validation is None:
+            return test, None
+        # A small validation split cannot retrieve more neighbours than it has images.
+        ks = tuple(k for k in options['recall_ks'] if k < len(dataset.validation)) or (1,)
+        return evaluator([dataset.validation], dict(options, recall_ks=ks)), test
+
+    def _run_once(self, args, rec, run, contexts, dataset, transform, evaluators, steps,
+                  training_state=None):
         seed = args.seed + run - 1
         rec.info('Starting run %d/%d (seed %d)', run, args.number_of_runs, seed)
         seed_everything(seed)
         result = self.train_network(args, rec, run, seed, contexts, dataset, transform,
-                                    evaluate_net, steps, self.checkpoint_path(args, run))[1]
-        rec.info('Run %d finished: best R@1 %.2f at epoch %d; last epoch %s', run,
-                 result.best['R@1'], result.best_epoch, format_metrics(result.last))
+                                    evaluators, steps, self.checkpoint_path(args, run),
+                                    training_state=training_state)[1]
+        rec.info('Run %d finished: best R@1 %.2f at epoch %d (chosen on the %s split); last '
+                 'epoch %s', run, result.best['R@1'], result.best_epoch, result.selection,
+                 format_metrics(result.last))
         rec.write('run', run=run, seed=seed, best_epoch=result.best_epoch, best=result.best,
-                  last=result.last, pretrain=result.pretrain)
+                  last=result.last, pretrain=result.pretrain, selection=result.selection,
+                  selected=result.selected)
         return result
 
-    def train_network(self, args, rec, run, seed, contexts, dataset, transform, evaluate_net,
-                      steps, save_path, tags=None):
+    def embeddings_path(self, args, run):
+        stem = self.log_stem(args)
+        return '%s%s_embeddings.npz' % (stem, '_run%d' % run if args.number_of_runs > 1 else '')
+
+    def save_embeddings(self, args, rec, run, dataset, result):
+        """The selected epoch's evaluated embeddings with labels and image paths."""
+        if result.best_embedded is None:
+            return
+        splits = dataset.eval_splits
+        (embeddings, labels), rest = result.best_embedded[0], result.best_embedded[1:]
+        gallery = None
+        if rest:
+            gallery = (rest[0][0], rest[0][1], splits[1].paths)
+        from ..visualize.embeddings_file import save_embeddings
+        path = self.embeddings_path(args, run)
+        save_embeddings(path, embeddings, labels, splits[0].paths, self.evaluation_metric(args),
+                        class_names=splits[0].class_names, gallery=gallery)
+        rec.info('Saved the test embeddings of the chosen epoch to %s', path)
+
+    def train_network(self, args, rec, run, seed, contexts, dataset, transform, evaluators,
+                      steps, save_path, tags=None, training_state=None):
         """Build a fresh network, loss, sampler and optimisers and train them;
-        returns (state, :class:`RunResult`). ``tags`` go into every epoch record."""
+        returns (state, :class:`RunResult`). ``evaluators`` is (selection, test or None),
+        or one evaluation function; ``tags`` go into every epoch record."""
+        select, test = evaluators if isinstance(evaluators, tuple) else (evaluators, None)
         backbone, _ = get_backbone(args.model, pretrained=not args.no_pretrained,
                                    weights=args.pretrained, ctx=contexts)
         net = build_embedding_net(backbone, None, init=self.head_initializer(args), ctx=contexts,
@@ -294,8 +407,9 @@ class TrainingScript:
         groups = self.parameter_groups(args, net, loss, batch_size)
         trainers = [make_trainer(g, args.kvstore) for g in groups]
         state = RunState(args, run, net, loss, contexts, dataset, sampler, rec, trainers, groups,
-                         tags=dict(tags or {}))
-        return state, fit(state, self, loader, evaluate_net, steps, save_path)
+                         seed=seed, tags=dict(tags or {}))
+        return state, fit(state, self, loader, select, steps, save_path, training_state, test,
+                          keep_embeddings=args.save_embeddings)
 
     def checkpoint_path(self, args, run):
         if disabled(args.save_model_prefix):

@@ -1,0 +1,166 @@
+"""Read the training scripts' run records from disk into one table, one row per run.
+
+Each script invocation leaves ``<stem>.manifest.json`` (what was run, how,
+and whether it finished) beside ``<stem>.jsonl`` (its records, possibly
+after those of earlier invocations of the same command). Only files are read
+here, so reports work without MXNet and on copies of a results folder.
+"""
+import hashlib
+import json
+import os
+import warnings
+
+import pandas as pd
+
+from .published import normalise_dataset
+
+MANIFEST_SUFFIX = '.manifest.json'
+RUN_COLUMNS = ['script', 'variant', 'dataset', 'model', 'embed_dim', 'batch_size', 'selection',
+               'config', 'status', 'invocation', 'run', 'seed', 'best_epoch', 'command',
+               'manifest']
+# Options that leave the computed numbers alone (or that the runs of one setting differ in);
+# all other options make up a setting's ``config`` fingerprint, so that runs of different
+# settings (another learning rate, say) are never averaged together.
+NOT_CONFIG = frozenset({'seed', 'number_of_runs', 'resume', 'num_workers', 'gpus', 'kvstore',
+                        'results_dir', 'logfile', 'log_postfix', 'data_path', 'checkpoint_every',
+                        'save_embeddings', 'save_model_prefix', 'skip_pretrain_validation',
+                        'nmi'})
+# Scripts whose option picks one of several losses, reported as separate methods.
+VARIANT_OPTIONS = {'proxy': 'loss'}
+
+
+def find_manifests(paths):
+    """Manifest files named in ``paths`` or found (recursively) in the folders among them."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    found = []
+    for path in map(str, paths):
+        if os.path.isdir(path):
+            for folder, _, names in sorted(os.walk(path)):
+                found += [os.path.join(folder, n) for n in sorted(names)
+                          if n.endswith(MANIFEST_SUFFIX)]
+        elif os.path.isfile(path):
+            if not path.endswith(MANIFEST_SUFFIX):
+                raise ValueError('%s: not a manifest; give a results folder or a *%s file'
+                                 % (path, MANIFEST_SUFFIX))
+            found.append(path)
+        else:
+            raise ValueError('%s: no such file or folder' % path)
+    if not found:
+        raise ValueError('no *%s in %s; the training scripts write them into their --results-dir'
+                         % (MANIFEST_SUFFIX, ', '.join(map(str, paths))))
+    return found
+
+
+def read_manifest(path):
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ValueError('%s: unreadable manifest (%s)' % (path, e)) from None
+    if not isinstance(manifest, dict):
+        raise ValueError('%s: not a run manifest (not a JSON object)' % path)
+    missing = [k for k in ('invocation', 'script') if k not in manifest]
+    if missing:
+        raise ValueError('%s: not a run manifest (no %s)' % (path, ', '.join(missing)))
+    return manifest
+
+
+def jsonl_path(manifest_path, manifest):
+    """The records file: named in the manifest, relative to the manifest's folder."""
+    name = (manifest.get('files') or {}).get('jsonl')
+    if not name:  # same stem as the manifest
+        name = os.path.basename(manifest_path)[:-len(MANIFEST_SUFFIX)] + '.jsonl'
+    return os.path.join(os.path.dirname(manifest_path), name)
+
+
+def read_run_records(path, invocation):
+    """The 'run' records of one invocation by run number; a repeated run number keeps the last."""
+    runs = {}
+    try:
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    # A line torn by a killed process: its run is recorded again on resume.
+                    warnings.warn('%s line %d: not JSON (a write cut short?); skipped'
+                                  % (path, number))
+                    continue
+                # Lines without an invocation predate invocation ids: they cannot be attributed.
+                if record.get('invocation') == invocation and record.get('kind') == 'run':
+                    runs[record.get('run')] = record
+    except OSError as e:
+        raise ValueError('%s: unreadable run records (%s)' % (path, e)) from None
+    return runs
+
+
+def config_fingerprint(args):
+    """A short hash of the options that change results."""
+    setting = {k: v for k, v in args.items() if k not in NOT_CONFIG}
+    text = json.dumps(setting, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def invocation_fields(manifest_path, manifest):
+    """The columns shared by all runs of one invocation."""
+    args = manifest.get('args') or {}
+    dataset = (manifest.get('dataset') or {}).get('name') or args.get('dataset')
+    variant_option = VARIANT_OPTIONS.get(manifest['script'])
+    command = manifest.get('command') or ' '.join(map(str, manifest.get('argv') or []))
+    return {'script': manifest['script'],
+            'variant': str(args.get(variant_option) or '') if variant_option else '',
+            'dataset': normalise_dataset(dataset), 'model': args.get('model'),
+            'embed_dim': args.get('embed_dim'), 'batch_size': args.get('batch_size'),
+            'selection': manifest.get('selection'), 'config': config_fingerprint(args),
+            'status': manifest.get('status'),
+            'invocation': manifest['invocation'], 'command': command,
+            'manifest': manifest_path}
+
+
+def manifest_rows(manifest_path):
+    """One row per run of the manifest's invocation, with the metrics of its selected epoch."""
+    manifest = read_manifest(manifest_path)
+    shared = invocation_fields(manifest_path, manifest)
+    records = read_run_records(jsonl_path(manifest_path, manifest), manifest['invocation'])
+    rows = []
+    for run in sorted(records, key=lambda r: (r is None, r)):
+        record = records[run]
+        row = dict(shared, run=run, seed=record.get('seed'), best_epoch=record.get('best_epoch'))
+        row['selection'] = record.get('selection') or shared['selection']
+        row.update(record.get('best') or {})
+        rows.append(row)
+    return rows
+
+
+def metric_order(name):
+    """R@k by k, then NMI, MAP@R, then anything else alphabetically."""
+    if name.startswith('R@') and name[2:].isdigit():
+        return (0, int(name[2:]), '')
+    return (1, {'NMI': 0, 'MAP@R': 1}.get(name, 2), name)
+
+
+def collect_runs(paths):
+    """All runs recorded under ``paths`` (folders or manifest files) as a DataFrame."""
+    rows = [row for path in find_manifests(paths) for row in manifest_rows(path)]
+    metrics = sorted({k for row in rows for k in row} - set(RUN_COLUMNS), key=metric_order)
+    return pd.DataFrame(rows, columns=RUN_COLUMNS + metrics)
+
+
+def load_runs(parser, paths, finished_only=False):
+    """The runs recorded under ``paths`` for a command line, or ``parser.error`` saying why
+    there are none."""
+    try:
+        runs = collect_runs(paths)
+    except ValueError as e:
+        parser.error(str(e))
+    if finished_only:
+        runs = runs[runs['status'] == 'finished']
+    if runs.empty:
+        parser.error('no %sruns recorded in %s%s' % (
+            'finished ' if finished_only else '', ', '.join(map(str, paths)),
+            '; drop --finished-only to include running or failed invocations'
+            if finished_only else ''))
+    return runs

@@ -1,0 +1,82 @@
+"""--resume: an interrupted invocation continues to exactly the uninterrupted result."""
+import os
+
+import pytest
+
+from common.records import read_manifest, read_records
+from common.training.checkpoint import ResumeError
+from scripts import glyph_argv, run
+from train_margin import Margin
+from train_sst import SST
+
+# Margin has two optimisers (network; the class boundaries beta by SGD) and loss parameters;
+# two runs and a validation split exercise the run index and the best-weights copy.
+MARGIN = ('--batch-k', '4', '--iteration-per-epoch', '6', '--lr', '1e-3', '--no-nmi',
+          '--number-of-runs', '2', '--val-classes', '6', '--steps', '2',
+          '--save-model-prefix', 'none')
+
+
+class Interrupt(Exception):
+    pass
+
+
+def interrupted(script_class, at_run, at_epoch):
+    """The script, raising at the start of one epoch as a kill would stop it."""
+    class Interrupted(script_class):
+        def on_epoch_start(self, state):
+            if (state.run, state.epoch) == (at_run, at_epoch):
+                raise Interrupt()
+            super().on_epoch_start(state)
+    return Interrupted()
+
+
+def run_records(results, stem):
+    return read_records(str(results / (stem + '.jsonl')), 'run')
+
+
+@pytest.mark.parametrize('at_run,at_epoch', [(1, 2), (2, 3)])
+def test_resume_equals_an_uninterrupted_run(glyph_root, tmp_path, at_run, at_epoch):
+    full = run(Margin(), glyph_argv(glyph_root, tmp_path / 'full', *MARGIN, epochs=3))
+    cut_dir = tmp_path / 'cut'
+    argv = glyph_argv(glyph_root, cut_dir, *MARGIN, epochs=3)
+    with pytest.raises(Interrupt):
+        run(interrupted(Margin, at_run, at_epoch), argv)
+    manifest = read_manifest(str(cut_dir / 'train_margin.manifest.json'))
+    assert manifest['status'] == 'interrupted'
+    with pytest.raises(ResumeError, match='pass --resume'):
+        run(Margin(), argv)
+    resumed = run(Margin(), argv + ['--resume'])
+    assert resumed == full  # every metric of every stage, to the last digit
+    records = run_records(cut_dir, 'train_margin')
+    assert [r['run'] for r in records] == [1, 2]
+    assert len({r['invocation'] for r in records}) == 1
+    assert [r['best'] for r in records] == [r['best'] for r in run_records(tmp_path / 'full',
+                                                                           'train_margin')]
+    assert read_manifest(str(cut_dir / 'train_margin.manifest.json'))['status'] == 'finished'
+    assert not os.path.exists(cut_dir / 'train_margin.state')  # removed once finished
+
+
+def test_resume_restores_script_state_kept_in_extra(glyph_root, tmp_path):
+    # SST keeps its plateau schedule (best loss, patience counters) in state.extra.
+    argv = ('--lr', '1e-3', '--no-nmi', '--save-model-prefix', 'none', '--steps', '0',
+            '--plateau-patience', '1')
+    full = run(SST(), glyph_argv(glyph_root, tmp_path / 'full', *argv, epochs=3, batch_size=64))
+    cut = glyph_argv(glyph_root, tmp_path / 'cut', *argv, epochs=3, batch_size=64)
+    with pytest.raises(Interrupt):
+        run(interrupted(SST, 1, 3), cut)
+    assert run(SST(), cut + ['--resume']) == full
+
+
+def test_resume_refuses_changed_options(glyph_root, tmp_path):
+    argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=3)
+    with pytest.raises(Interrupt):
+        run(interrupted(Margin, 1, 2), argv)
+    with pytest.raises(ResumeError, match=r'lr: 0.001 -> 0.01'):
+        run(Margin(), argv + ['--resume', '--lr', '1e-2'])
+
+
+def test_resume_without_a_saved_state_starts_afresh(glyph_root, tmp_path):
+    argv = glyph_argv(glyph_root, tmp_path, '--batch-k', '4', '--iteration-per-epoch', '3',
+                      '--lr', '1e-3', '--no-nmi', '--skip-pretrain-validation', epochs=1)
+    summary = run(Margin(), argv + ['--resume'])
+    assert summary['runs'] == 1 and not os.path.exists(tmp_path / 'train_margin.state')

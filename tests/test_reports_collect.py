@@ -1,0 +1,153 @@
+"""common.reports.collect reads manifests and run records written as the training scripts do.
+
+The helpers here write such records; the leaderboard and plot tests use them too.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from common.reports import collect_runs
+from common.reports.collect import RUN_COLUMNS
+
+
+def run_record(invocation, run, best, seed=None, best_epoch=3, selection='test'):
+    return {'kind': 'run', 'invocation': invocation, 'time': '2026-11-24T00:20:00', 'run': run,
+            'seed': 100 + run if seed is None else seed, 'best_epoch': best_epoch,
+            'selection': selection, 'best': best, 'last': best, 'pretrain': None}
+
+
+def write_invocation(folder, stem, invocation, metrics=(), records=None, script='margin',
+                     dataset='CUB', model='inception-bn', embed_dim=64, batch_size=80,
+                     status='finished', selection='test', extra_args=None, seed=1):
+    """Append one invocation's records to <stem>.jsonl and (re)write <stem>.manifest.json.
+
+    ``metrics`` holds the best-epoch metrics of runs 1, 2, ...; ``records`` replaces the
+    generated run records (e.g. to repeat a run number). Returns the manifest path.
+    """
+    os.makedirs(folder, exist_ok=True)
+    args = dict(dataset=dataset, model=model, embed_dim=embed_dim, batch_size=batch_size,
+                seed=seed, number_of_runs=len(metrics), **(extra_args or {}))
+    argv = ['train_%s.py' % script] + ['--%s=%s' % (k.replace('_', '-'), v)
+                                       for k, v in sorted(args.items())]
+    command = 'python ' + ' '.join(argv)
+    if records is None:
+        records = [run_record(invocation, i, best, selection=selection)
+                   for i, best in enumerate(metrics, 1)]
+    lines = ([{'kind': 'config', 'invocation': invocation, 'script': script, 'args': args},
+              {'kind': 'epoch', 'invocation': invocation, 'run': 1, 'epoch': 0,
+               'metrics': {'R@1': 1.0}}]
+             + records + [{'kind': 'summary', 'invocation': invocation, 'runs': len(records)}])
+    with open(os.path.join(folder, stem + '.jsonl'), 'a') as f:
+        f.writelines(json.dumps(line) + '\n' for line in lines)
+    manifest = {'invocation': invocation, 'script': script, 'script_file': argv[0],
+                'command': command, 'argv': argv, 'args': args,
+                'dataset': {'name': dataset, 'splits': {'train': {'classes': 3, 'images': 30},
+                                                        'test': {'classes': 3, 'images': 30}}},
+                'selection': selection, 'status': status,
+                'files': {'log': stem + '.log', 'jsonl': stem + '.jsonl',
+                          'manifest': stem + '.manifest.json'},
+                'git': 'abc123', 'versions': {}, 'hardware': {}, 'started': '', 'finished': ''}
+    path = os.path.join(folder, stem + '.manifest.json')
+    with open(path, 'w') as f:
+        json.dump(manifest, f)
+    return path
+
+
+def metrics_of(recall1, nmi=60.0, map_r=20.0):
+    return {'R@1': recall1, 'R@2': recall1 + 5, 'NMI': nmi, 'MAP@R': map_r}
+
+
+@pytest.fixture
+def results(tmp_path):
+    """A results folder: a command run twice (appended), a repeated run record, a running job."""
+    folder = str(tmp_path / 'results')
+    write_invocation(folder, 'train_margin', 'inv-old',
+                     [metrics_of(10.0), metrics_of(11.0), metrics_of(12.0)])
+    write_invocation(folder, 'train_margin', 'inv-new', records=[
+        run_record('inv-new', 1, metrics_of(20.0)), run_record('inv-new', 2, metrics_of(40.0)),
+        run_record('inv-new', 1, metrics_of(30.0), seed=7, best_epoch=9)])
+    with open(os.path.join(folder, 'train_margin.jsonl'), 'a') as f:  # no invocation id
+        f.write(json.dumps({'kind': 'run', 'run': 2, 'best': metrics_of(99.0)}) + '\n')
+    write_invocation(os.path.join(folder, 'proxy'), 'train_proxy_nca', 'inv-proxy',
+                     [metrics_of(50.0), metrics_of(52.0, nmi=None)], script='proxy',
+                     dataset='cub', status='running', extra_args={'loss': 'nca'})
+    return folder
+
+
+def test_collect_keeps_the_manifest_invocation_and_the_last_record_of_a_run(results):
+    runs = collect_runs(results)
+    margin = runs[runs['script'] == 'margin'].sort_values('run')
+    assert list(margin['invocation']) == ['inv-new', 'inv-new']
+    assert list(margin['run']) == [1, 2]
+    assert list(margin['R@1']) == [30.0, 40.0]  # the repeated run 1 keeps its last record
+    assert list(margin['seed']) == [7, 102]
+    assert list(margin['best_epoch']) == [9, 3]
+    assert not {10.0, 11.0, 12.0, 99.0} & set(runs['R@1'])
+
+
+def test_collect_columns_and_values(results):
+    runs = collect_runs([results])
+    assert list(runs.columns) == RUN_COLUMNS + ['R@1', 'R@2', 'NMI', 'MAP@R']
+    assert len(runs) == 4
+    proxy = runs[runs['script'] == 'proxy'].sort_values('run')
+    assert list(proxy['variant']) == ['nca', 'nca']
+    assert set(runs['dataset']) == {'CUB'}  # 'cub' normalised
+    assert list(proxy['status']) == ['running', 'running']  # unfinished runs are kept
+    assert proxy['NMI'].isna().tolist() == [False, True]
+    row = runs[runs['script'] == 'margin'].iloc[0]
+    assert (row['model'], row['embed_dim'], row['batch_size'], row['selection']) == \
+        ('inception-bn', 64, 80, 'test')
+    assert row['command'].startswith('python train_margin.py ')
+    assert row['manifest'] == os.path.join(results, 'train_margin.manifest.json')
+    assert row['R@2'] == 35.0
+
+
+def test_collect_accepts_manifest_files(results):
+    path = os.path.join(results, 'proxy', 'train_proxy_nca.manifest.json')
+    runs = collect_runs([path])
+    assert list(runs['R@1']) == [50.0, 52.0]
+    np.testing.assert_allclose(runs['MAP@R'], [20.0, 20.0])
+
+
+def test_missing_folder_is_named(tmp_path):
+    missing = str(tmp_path / 'nowhere')
+    with pytest.raises(ValueError, match='nowhere: no such file or folder'):
+        collect_runs([missing])
+
+
+def test_folder_without_manifests_is_named(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    (tmp_path / 'empty' / 'train_x.log').write_text('a log, no manifest\n')
+    with pytest.raises(ValueError, match='empty.*--results-dir'):
+        collect_runs(str(tmp_path / 'empty'))
+
+
+def test_unreadable_manifest_is_named(tmp_path):
+    (tmp_path / 'train_x.manifest.json').write_text('{"invocation": ')
+    with pytest.raises(ValueError, match='train_x.manifest.json: unreadable manifest'):
+        collect_runs(str(tmp_path))
+
+
+def test_missing_jsonl_is_named_and_a_torn_line_is_skipped_with_a_warning(tmp_path):
+    path = write_invocation(str(tmp_path), 'train_y', 'inv', [metrics_of(1.0)])
+    with open(path.replace('.manifest.json', '.jsonl'), 'a') as f:
+        f.write('{"kind": "run", \n')
+    with pytest.warns(UserWarning, match=r'train_y.jsonl line 5: not JSON'):
+        assert len(collect_runs(str(tmp_path))) == 1
+    os.remove(path.replace('.manifest.json', '.jsonl'))
+    with pytest.raises(ValueError, match='train_y.jsonl: unreadable run records'):
+        collect_runs(str(tmp_path))
+
+
+def test_reports_do_not_import_mxnet_or_training():
+    # A fresh interpreter: in this one other tests may have imported MXNet already.
+    code = ('import sys; import common.reports, common.reports.plots; '
+            'bad = [m for m in sys.modules if m.startswith(("mxnet", "common.training"))]; '
+            'sys.exit(str(bad) if bad else 0)')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stdout + done.stderr

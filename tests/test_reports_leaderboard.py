@@ -1,0 +1,118 @@
+"""common.reports.leaderboard: mean/std over runs, published rows, Markdown and CSV."""
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_reports_collect import metrics_of, write_invocation
+
+from common.reports import collect_runs
+from common.reports.leaderboard import leaderboard, main, to_markdown, write_leaderboard
+
+MARGIN_R1 = [51.5, 53.25, 49.0]
+NPAIRS_R1 = [60.0, 58.5]
+
+
+@pytest.fixture
+def results(tmp_path):
+    folder = str(tmp_path / 'results')
+    write_invocation(folder, 'train_margin_a', '20261124T001500-aaa',
+                     [metrics_of(r, nmi=60 + i) for i, r in enumerate(MARGIN_R1[:2])])
+    write_invocation(folder, 'train_margin_b', '20261125T001500-bbb',  # a later invocation
+                     [metrics_of(MARGIN_R1[2], nmi=62)], seed=3)
+    write_invocation(folder, 'train_npairs', '20261124T001600-ccc',
+                     [metrics_of(r) for r in NPAIRS_R1], script='npairs', status='running')
+    write_invocation(folder, 'train_proxy', '20261124T001700-ddd', [metrics_of(45.0)],
+                     script='proxy', extra_args={'loss': 'nca'})
+    write_invocation(folder, 'train_glyphs', '20261124T001800-eee', [metrics_of(90.0)],
+                     dataset='glyphs', model='small')
+    return folder
+
+
+def test_runs_of_different_settings_are_never_averaged(results):
+    write_invocation(results, 'train_margin_c', '20261126T001500-fff', [metrics_of(10.0)],
+                     extra_args={'lr': 0.1})
+    table = ours(leaderboard(collect_runs(results)))
+    margin = table[table['method'] == 'margin'].sort_values('n')
+    assert margin['n'].tolist() == [1, 3] and margin['R@1 mean'].tolist()[0] == 10.0
+
+
+def ours(table, dataset='CUB'):
+    return table[(table['source'] == 'this toolkit') & (table['dataset'] == dataset)]
+
+
+def test_mean_and_sample_std_match_numpy(results):
+    table = leaderboard(collect_runs(results))
+    margin = ours(table).set_index('method').loc['margin']
+    assert margin['n'] == 3 and margin['invocations'] == 2
+    assert margin['R@1 mean'] == pytest.approx(np.mean(MARGIN_R1))
+    assert margin['R@1 std'] == pytest.approx(np.std(MARGIN_R1, ddof=1))
+    assert margin['NMI std'] == pytest.approx(np.std([60, 61, 62], ddof=1))
+    assert margin['command'].startswith('python train_margin.py ')
+    assert '--lr' not in margin['command']  # the first invocation's command, not the later one
+    proxy = ours(table).set_index('method').loc['proxy/nca']
+    assert proxy['n'] == 1 and np.isnan(proxy['R@1 std'])
+
+
+def test_published_rows_only_for_our_datasets(results):
+    table = leaderboard(collect_runs(results))
+    published = table[table['source'] != 'this toolkit']
+    assert len(published) > 0 and set(published['dataset']) == {'CUB'}
+    assert published['source'].str.startswith('published: DML playground plot').all()
+    row = published[(published['model'] == 'inception-bn')].set_index('method').loc['proxy/nca']
+    assert (row['R@1 mean'], row['NMI mean'], row['n']) == (54.60, 63.16, 10)
+    assert np.isnan(row['MAP@R mean'])
+    assert 'resnet50_v2' in set(published['model'])
+    glyphs_only = collect_runs(results)
+    glyphs_only = glyphs_only[glyphs_only['dataset'] == 'glyphs']
+    assert (leaderboard(glyphs_only)['source'] == 'this toolkit').all()
+    assert len(leaderboard(collect_runs(results), include_published=False)) == 4
+
+
+def test_sorted_by_group_then_recall_descending(results):
+    table = leaderboard(collect_runs(results))
+    cub = table[(table['dataset'] == 'CUB') & (table['model'] == 'inception-bn')]
+    assert list(cub['R@1 mean']) == sorted(cub['R@1 mean'], reverse=True)
+    assert list(table['dataset'].drop_duplicates()) == ['CUB', 'glyphs']
+
+
+def test_markdown_tables(results):
+    text = to_markdown(leaderboard(collect_runs(results)))
+    assert '## CUB, inception-bn, 64-d embedding' in text
+    assert '## glyphs, small, 64-d embedding' in text
+    assert '%.2f ± %.2f' % (np.mean(MARGIN_R1), np.std(MARGIN_R1, ddof=1)) in text
+    assert '| published: DML playground plot CUB_inception_plot.png (test-set selection) |' in text
+    assert 'This toolkit: 6 runs in 4 invocations' in text  # CUB: 3 + 2 + 1 runs
+    assert 'This toolkit: 1 run in 1 invocation,' in text  # glyphs
+    assert 'selected on the test set' in text
+
+
+def test_csv_round_trips(results, tmp_path):
+    table = leaderboard(collect_runs(results))
+    md, csv = write_leaderboard(table, str(tmp_path / 'out' / 'board'))
+    assert os.path.isfile(md)
+    read = pd.read_csv(csv)
+    assert list(read.columns) == list(table.columns)
+    numeric = [c for c in table.columns if c.endswith((' mean', ' std'))] + ['n']
+    np.testing.assert_allclose(read[numeric].to_numpy(float), table[numeric].to_numpy(float))
+    text = [c for c in table.columns if c not in numeric + ['embed_dim', 'invocations']]
+    assert read[text].fillna('').astype(str).equals(table[text].fillna('').astype(str))
+
+
+def test_cli_writes_markdown_and_csv(results, tmp_path, capsys):
+    out = str(tmp_path / 'board')
+    main([results, '--out', out, '--finished-only', '--no-published', '--metrics', 'R@1,NMI'])
+    printed = capsys.readouterr().out
+    assert 'margin' in printed and 'npairs' not in printed and 'published:' not in printed
+    table = pd.read_csv(out + '.csv')
+    assert 'MAP@R mean' not in table and 'NMI mean' in table
+    assert open(out + '.md').read() in printed
+
+
+def test_cli_errors_name_the_problem(results, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / 'missing'), '--out', str(tmp_path / 'b')])
+    assert 'missing: no such file or folder' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([results, '--out', str(tmp_path / 'b'), '--metrics', 'R@3'])
+    assert '--metrics R@3: not recorded' in capsys.readouterr().err

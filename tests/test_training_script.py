@@ -1,0 +1,96 @@
+"""What every script invocation records: manifest, records, model selection, embeddings."""
+import os
+import shlex
+import subprocess
+import sys
+
+import numpy as np
+
+from common.evaluation import evaluate
+from common.records import read_manifest, read_records
+from common.visualize.embeddings_file import load_embeddings
+from scripts import glyph_argv, run
+from train_margin import Margin
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUICK = ('--batch-k', '4', '--iteration-per-epoch', '4', '--lr', '1e-3', '--no-nmi',
+         '--save-model-prefix', 'none', '--seed', '7')
+
+
+def test_manifest_holds_what_reproduces_the_run(glyph_root, tmp_path):
+    first = tmp_path / 'first'
+    summary = Margin().main(glyph_argv(glyph_root, first, *QUICK, epochs=2))
+    manifest = read_manifest(str(first / 'train_margin.manifest.json'))
+    assert manifest['status'] == 'finished' and manifest['summary'] == summary
+    assert manifest['script'] == 'margin' and manifest['selection'] == 'test'
+    assert manifest['args']['lr'] == 1e-3 and manifest['seeds'] == [7]
+    assert manifest['dataset'] == {'name': 'glyphs', 'splits': {
+        'train': {'classes': 31, 'images': 1953}, 'test': {'classes': 31, 'images': 1953}}}
+    assert manifest['versions']['mxnet'] and manifest['versions']['numpy'] == np.__version__
+    assert manifest['hardware']['cores'] >= 1 and 'git' in manifest
+    assert manifest['files'] == {'log': 'train_margin.log', 'jsonl': 'train_margin.jsonl',
+                                 'manifest': 'train_margin.manifest.json'}
+    kinds = [r['kind'] for r in read_records(str(first / 'train_margin.jsonl'),
+                                             invocation=manifest['invocation'])]
+    assert kinds[0] == 'config' and kinds[-2:] == ['run', 'summary']
+
+    # The recorded command, run as a new process, gives the same numbers.
+    command = shlex.split(manifest['command'])
+    assert command[0] == 'python' and command[1] == 'train_margin.py'
+    again = tmp_path / 'again'
+    subprocess.run([sys.executable] + command[1:] + ['--results-dir', str(again)],
+                   cwd=manifest['cwd'], check=True, capture_output=True,
+                   env=dict(os.environ, PYTHONPATH=ROOT))
+    assert read_manifest(str(again / 'train_margin.manifest.json'))['summary'] == summary
+
+
+class CountingMargin(Margin):
+    """Counts the test-split evaluations."""
+    test_calls = 0
+
+    def evaluators(self, args, dataset, contexts, options):
+        select, test = super().evaluators(args, dataset, contexts, options)
+        score = test.score
+
+        def counted(embedded):
+            CountingMargin.test_calls += 1
+            return score(embedded)
+        test.score = counted
+        return select, test
+
+
+def test_validation_selection_scores_the_test_split_once_per_run(glyph_root, tmp_path):
+    argv = glyph_argv(glyph_root, tmp_path, *QUICK, '--val-classes', '6', '--number-of-runs',
+                      '2', '--save-embeddings', epochs=3)
+    summary = run(CountingMargin(), argv)
+    assert CountingMargin.test_calls == 2
+    assert summary['selection'] == 'validation' and set(summary) >= {'selected', 'best'}
+    records = read_records(str(tmp_path / 'train_margin.jsonl'))
+    epochs = [r for r in records if r['kind'] == 'epoch']
+    # Validation has 6 classes x 63 images: R@32 exists, and no epoch record is a test score.
+    runs = [r for r in records if r['kind'] == 'run']
+    assert all(r['selection'] == 'validation' for r in runs)
+    for r in runs:
+        chosen = [e for e in epochs if e['run'] == r['run'] and e['epoch'] == r['best_epoch']]
+        assert chosen[0]['metrics'] == r['selected'] != r['best']
+    manifest = read_manifest(str(tmp_path / 'train_margin.manifest.json'))
+    assert manifest['dataset']['splits']['validation'] == {'classes': 6, 'images': 378}
+    assert manifest['dataset']['splits']['train']['classes'] == 25
+    assert len(manifest['dataset']['validation_classes']) == 6
+
+    # The saved embeddings are the chosen epoch's: they score exactly the recorded test metrics.
+    for r in runs:
+        saved = load_embeddings(str(tmp_path / ('train_margin_run%d_embeddings.npz' % r['run'])))
+        assert saved.embeddings.shape == (1953, 64) and len(saved.paths) == 1953
+        assert all(os.path.isfile(p) for p in saved.paths[:5])
+        again = evaluate(saved.embeddings, saved.labels, recall_ks=(1, 2, 4, 8, 16, 32),
+                         compute_nmi=False)
+        assert again == r['best']
+
+
+def test_test_selection_saves_the_best_epochs_embeddings(glyph_root, tmp_path):
+    run(Margin(), glyph_argv(glyph_root, tmp_path, *QUICK, '--save-embeddings', epochs=2))
+    best = read_records(str(tmp_path / 'train_margin.jsonl'), 'run')[0]['best']
+    saved = load_embeddings(str(tmp_path / 'train_margin_embeddings.npz'))
+    assert evaluate(saved.embeddings, saved.labels, recall_ks=(1, 2, 4, 8, 16, 32),
+                    compute_nmi=False) == best
