@@ -54,9 +54,9 @@ def git_commit(path):
     try:
         out = subprocess.run(['git', '-C', path, 'rev-parse', 'HEAD'], capture_output=True,
                              text=True, timeout=5)
-        # Changed code makes a run "+dirty"; logs being written to results/ do not.
+        # Changed code makes a run "+dirty"; records in results/ and documents do not.
         dirty = subprocess.run(['git', '-C', path, 'status', '--porcelain', '--untracked-files=no',
-                                '--', '.', ':!results'],
+                                '--', '.', ':!results', ':!*.md'],
                                capture_output=True, text=True, timeout=5).stdout.strip()
         return (out.stdout.strip() + ('+dirty' if dirty else '')) if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):

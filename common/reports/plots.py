@@ -115,7 +115,8 @@ def bar_chart(df, dataset, model, out, embed_dim=None, published=False):
     if 'R@1' not in metrics:
         raise ValueError('bar_chart: the leaderboard has no R@1 values for %s/%s; build it with '
                          "metrics including 'R@1'" % (dataset, model))
-    figure = new_figure((0.5 * len(rows) + 1.5) * len(metrics) + 0.5, 5.0)
+    # Wide enough for the title even with few bars.
+    figure = new_figure(max((0.5 * len(rows) + 1.5) * len(metrics) + 0.5, 8.0), 5.0)
     for ax, metric in zip(figure.subplots(1, len(metrics), squeeze=False)[0], metrics):
         draw_bars(ax, rows, labels, metric)
     dim = rows['embed_dim'].iloc[0]

@@ -150,6 +150,9 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
     """
     args, rec = state.args, state.recorder
     every = getattr(args, 'checkpoint_every', 1)
+    # The split the per-epoch metrics come from, named in every epoch record.
+    split = 'validation' if getattr(args, 'val_classes', None) else 'test'
+
     progress = checkpoint.load_epoch(state) if checkpoint is not None else None
     if progress is not None:
         pretrain, best, best_epoch = progress['pretrain'], progress['best'], progress['best_epoch']
@@ -163,7 +166,8 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
         if not args.skip_pretrain_validation:
             pretrain = evaluate_fn(state.net)
             rec.info('Pre-train validation: %s', format_metrics(pretrain))
-            rec.write('epoch', run=state.run, epoch=0, metrics=pretrain, **state.tags)
+            rec.write('epoch', run=state.run, epoch=0, metrics=pretrain, split=split,
+                      **state.tags)
     for epoch in range(state.epoch + 1, args.epochs + 1):
         state.epoch = epoch
         seed_everything(epoch_seed(state.seed, epoch))
@@ -186,7 +190,7 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
         if epoch % args.eval_every == 0 or epoch == args.epochs or stop:
             metrics = evaluate_fn(state.net)
             rec.info('%s; validation: %s', speed, format_metrics(metrics))
-            record['metrics'] = metrics
+            record.update(metrics=metrics, split=split)
             history.append(record)
             if best is None or metrics['R@1'] > best['R@1']:
                 best, best_epoch = metrics, epoch
