@@ -57,7 +57,9 @@ class DREML(TrainingScript):
             parser.error('-L/--number-of-ensembles must be at least 1')
         if args.meta_classes < 2:
             parser.error('-D/--meta-classes must be at least 2')
-        args.embed_dim = args.meta_classes  # each member embeds into D dimensions
+        # Members embed into D dimensions each; what is evaluated (and recorded) is the
+        # ensemble's L x D.
+        args.embed_dim = args.meta_classes * args.number_of_ensembles
 
     def head_initializer(self, args):
         return PLAYGROUND_HEAD_INIT if args.static_proxies else proxy_head_init(args)

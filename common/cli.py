@@ -28,6 +28,9 @@ def build_parser(description, defaults):
     g.add_argument('--folder-split', default=None, metavar='FILE',
                    help='folder dataset: lines "<class folder> train|test" instead of the '
                         'first-half/second-half split')
+    g.add_argument('--num-classes', type=int, default=None, metavar='N',
+                   help='latin and kanji: use the first N classes (half train, half test) '
+                        'instead of all')
     g.add_argument('--use-crops', action='store_true',
                    help='crop images to their bounding boxes (CUB, official Cars196 layout)')
     g.add_argument('--image-size', type=int, default=224, help='training and test crop size')
@@ -101,6 +104,8 @@ def check_args(parser, args):
         parser.error('--wd must be >= 0 (got %s)' % args.wd)
     if args.eval_every < 1:
         parser.error('--eval-every must be at least 1')
+    if args.num_classes is not None and args.num_classes < 4:
+        parser.error('--num-classes must be at least 4 (2 training and 2 test classes)')
     if args.checkpoint_every < 0:
         parser.error('--checkpoint-every must be >= 0 (0: no checkpoints)')
     if args.val_classes is not None:

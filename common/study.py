@@ -13,10 +13,10 @@ interrupted study is continued by running the same command again. Then
 ``batch-size``) draws it.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
+
+from .batch_runs import run_commands
 
 # The option each study varies, and the word used in record names.
 STUDIES = {'embed-dim': ('--embed-dim', 'embed'), 'batch-size': ('--batch-size', 'batch')}
@@ -74,21 +74,6 @@ def point_commands(args):
     return commands
 
 
-def finished_commands(results_dir):
-    """The commands (argv without the script and --resume) of finished invocations in
-    ``results_dir``, from their manifests."""
-    done = []
-    if not os.path.isdir(results_dir):
-        return done
-    for name in sorted(os.listdir(results_dir)):
-        if name.endswith('.manifest.json'):
-            with open(os.path.join(results_dir, name)) as f:
-                manifest = json.load(f)
-            if manifest.get('status') == 'finished':
-                done.append([a for a in manifest.get('argv', [])[1:] if a != '--resume'])
-    return done
-
-
 def main(argv=None):
     parser = build_parser()
     args = parse_args(parser, argv)
@@ -101,17 +86,7 @@ def main(argv=None):
         commands = point_commands(args)
     except ValueError as e:
         parser.error(str(e))
-    failed, done = [], finished_commands(args.results_dir)
-    for postfix, command in commands:
-        if command[1:] in done:
-            print('done already: %s' % postfix, flush=True)
-            continue
-        full = [sys.executable] + command + ['--resume']
-        print(' '.join(full), flush=True)
-        if args.dry_run:
-            continue
-        if subprocess.call(full) != 0:
-            failed.append(postfix)
+    failed = run_commands(commands, args.results_dir, args.dry_run)
     if failed:
         sys.exit('study: %d of %d points failed (%s); their logs in %s say why; run the same '
                  'command again to resume them' % (len(failed), len(commands), ', '.join(failed),

@@ -23,3 +23,35 @@ def glyph_root(tmp_path_factory):
 def inception_symbol():
     """The real Inception-BN-symbol.json of MXNet's model zoo (a copy of the shared fixture)."""
     return os.path.join(FIXTURES, 'Inception-BN-symbol.json')
+
+
+def _package_fonts(package):
+    """The font files of an installed Debian package (none when it is not installed)."""
+    import subprocess
+
+    from common.data import fonts
+    try:
+        listing = subprocess.run(['dpkg', '-L', package], capture_output=True, text=True)
+    except FileNotFoundError:
+        return []
+    return [p for p in listing.stdout.splitlines() if p.lower().endswith(fonts.FONT_EXTENSIONS)
+            and os.path.isfile(p)]
+
+
+@pytest.fixture(scope='session')
+def ci_fonts(tmp_path_factory):
+    """A font folder linking the files of the CI packages only (common/data/font_packages/
+    ci.txt), so that the tests do not depend on (or scan) whatever else the machine has."""
+    from common.data import fonts
+    ci_packages = os.path.join(fonts.PACKAGE_DIR, 'ci.txt')
+    folder = tmp_path_factory.mktemp('ci-fonts')
+    with open(ci_packages) as f:
+        packages = [line.strip() for line in f if line.strip() and not line.startswith('#')]
+    for package in packages:
+        files = _package_fonts(package)
+        if not files:
+            pytest.skip('font package %s is not installed; .ci/run installs %s'
+                        % (package, ci_packages))
+        for path in files:
+            os.symlink(path, folder / os.path.basename(path))
+    return str(folder)

@@ -282,7 +282,8 @@ class TrainingScript:
     def _run(self, args, rec, training_state=None, manifest=None):
         contexts = get_contexts(args.gpus)
         rec.info('Devices: %s', ', '.join(str(c) for c in contexts))
-        dataset = get_dataset(args.dataset, args.data_path, args.use_crops, args.folder_split)
+        dataset = get_dataset(args.dataset, args.data_path, args.use_crops, args.folder_split,
+                              num_classes=args.num_classes)
         if args.val_classes:
             dataset = dataset.with_validation(args.val_classes)
         rec.info('Training with %d classes (%d images), validating with %s',

@@ -1,0 +1,44 @@
+"""Running many training invocations one after another, resumably.
+
+Studies and benchmarks are lists of training commands. Each command runs as
+its own process with ``--resume``; one whose manifest in the results folder
+records a finished run of the same command is skipped, so running the list
+again continues where it stopped.
+"""
+import json
+import os
+import subprocess
+import sys
+
+
+def command_key(argv):
+    """What identifies a command: the script's file name and its options, without --resume."""
+    return (os.path.basename(argv[0]),) + tuple(str(a) for a in argv[1:] if a != '--resume')
+
+
+def finished_commands(results_dir):
+    """The keys of the commands whose manifests in ``results_dir`` say they finished."""
+    done = set()
+    if not os.path.isdir(results_dir):
+        return done
+    for name in sorted(os.listdir(results_dir)):
+        if name.endswith('.manifest.json'):
+            with open(os.path.join(results_dir, name)) as f:
+                manifest = json.load(f)
+            if manifest.get('status') == 'finished' and manifest.get('argv'):
+                done.add(command_key(manifest['argv']))
+    return done
+
+
+def run_commands(commands, results_dir, dry_run=False):
+    """Run ``(name, argv)`` pairs not finished yet; returns the names of those that failed."""
+    failed, done = [], finished_commands(results_dir)
+    for name, argv in commands:
+        if command_key(argv) in done:
+            print('done already: %s' % name, flush=True)
+            continue
+        full = [sys.executable] + list(argv) + ['--resume']
+        print(' '.join(full), flush=True)
+        if not dry_run and subprocess.call(full) != 0:
+            failed.append(name)
+    return failed

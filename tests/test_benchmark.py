@@ -1,0 +1,68 @@
+"""The CPU benchmark's protocol, and its smoke version run for every entry."""
+import importlib
+import inspect
+import os
+
+import pytest
+
+from common import benchmark
+from common.data import fonts
+from common.reports.collect import collect_runs
+from common.training import TrainingScript
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def script_of(path):
+    """The TrainingScript defined by a root train_*.py file."""
+    module = importlib.import_module(os.path.splitext(os.path.basename(path))[0])
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, TrainingScript) and c.__module__ == module.__name__]
+    assert len(classes) == 1, path
+    return classes[0]()
+
+
+def test_every_script_is_in_the_protocol_and_the_design_card_has_three_seeds():
+    scripts = {f for f in os.listdir(ROOT) if f.startswith('train_') and f.endswith('.py')}
+    assert {script for script, _ in benchmark.ENTRIES.values()} == scripts
+    for name, argv in benchmark.commands(list(benchmark.ENTRIES), 'r'):
+        seeds = argv[argv.index('--number-of-runs') + 1]
+        assert seeds == ('3' if name in benchmark.DESIGN_CARD else '1')
+        args = script_of(argv[0]).parse_args(argv[1:])  # every command parses
+        assert (args.dataset, args.model, args.image_size) == ('kanji', 'efficientnet-lite0', 64)
+        assert args.val_classes == benchmark.VAL_CLASSES and args.num_classes == benchmark.CLASSES
+
+
+@pytest.fixture(scope='module')
+def smoke_results(tmp_path_factory, ci_fonts):
+    """Every entry's smoke command, on glyphs drawn from the CI font set only."""
+    results = str(tmp_path_factory.mktemp('benchmark'))
+    cache = str(tmp_path_factory.mktemp('font-cache'))
+    saved = os.environ.get(fonts.FONT_DIRS_ENV)
+    os.environ[fonts.FONT_DIRS_ENV] = ci_fonts
+    try:
+        for name, argv in benchmark.commands(list(benchmark.ENTRIES), results, smoke=True):
+            script = script_of(argv[0])
+            script.run(script.parse_args(argv[1:] + ['--data-path', cache]))
+    finally:
+        if saved is None:
+            del os.environ[fonts.FONT_DIRS_ENV]
+        else:
+            os.environ[fonts.FONT_DIRS_ENV] = saved
+    return results
+
+
+def test_the_smoke_version_of_every_entry_runs_and_is_recorded(smoke_results):
+    runs = collect_runs(smoke_results)
+    assert len(runs) == len(benchmark.ENTRIES)
+    assert set(runs['status']) == {'finished'} and set(runs['selection']) == {'validation'}
+    assert set(runs['dataset']) == {'kanji'} and runs['R@1'].notna().all()
+
+
+def test_the_report_writes_the_table_and_the_chart(smoke_results, tmp_path):
+    out = str(tmp_path / 'board')
+    benchmark.report(smoke_results, out)
+    table = open(out + '.md').read()
+    assert table.count('| this toolkit |') == len(benchmark.ENTRIES)
+    assert 'published' not in table  # kanji has no published figures
+    assert os.path.getsize(out + '_kanji_efficientnet-lite0_e64.png') > 5000
