@@ -29,12 +29,12 @@ def _package_fonts(package):
     """The font files of an installed Debian package (none when it is not installed)."""
     import subprocess
 
-    from common.data import fonts
+    from common.data.font_faces import FONT_EXTENSIONS
     try:
         listing = subprocess.run(['dpkg', '-L', package], capture_output=True, text=True)
     except FileNotFoundError:
         return []
-    return [p for p in listing.stdout.splitlines() if p.lower().endswith(fonts.FONT_EXTENSIONS)
+    return [p for p in listing.stdout.splitlines() if p.lower().endswith(FONT_EXTENSIONS)
             and os.path.isfile(p)]
 
 

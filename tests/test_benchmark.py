@@ -6,7 +6,7 @@ import os
 import pytest
 
 from common import benchmark
-from common.data import fonts
+from common.data import font_faces
 from common.reports.collect import collect_runs
 from common.training import TrainingScript
 
@@ -38,17 +38,17 @@ def smoke_results(tmp_path_factory, ci_fonts):
     """Every entry's smoke command, on glyphs drawn from the CI font set only."""
     results = str(tmp_path_factory.mktemp('benchmark'))
     cache = str(tmp_path_factory.mktemp('font-cache'))
-    saved = os.environ.get(fonts.FONT_DIRS_ENV)
-    os.environ[fonts.FONT_DIRS_ENV] = ci_fonts
+    saved = os.environ.get(font_faces.FONT_DIRS_ENV)
+    os.environ[font_faces.FONT_DIRS_ENV] = ci_fonts
     try:
         for name, argv in benchmark.commands(list(benchmark.ENTRIES), results, smoke=True):
             script = script_of(argv[0])
             script.run(script.parse_args(argv[1:] + ['--data-path', cache]))
     finally:
         if saved is None:
-            del os.environ[fonts.FONT_DIRS_ENV]
+            del os.environ[font_faces.FONT_DIRS_ENV]
         else:
-            os.environ[fonts.FONT_DIRS_ENV] = saved
+            os.environ[font_faces.FONT_DIRS_ENV] = saved
     return results
 
 

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from common.data import DatasetError, fonts, get_dataset
+from common.data import DatasetError, font_faces, fonts, get_dataset
 from common.data.transforms import read_image
 
 
@@ -202,7 +202,7 @@ def test_images_are_readable_glyphs(kanji_cache, ci_fonts):
 
 
 def test_get_dataset(ci_fonts, tmp_path, monkeypatch):
-    monkeypatch.setenv(fonts.FONT_DIRS_ENV, ci_fonts)
+    monkeypatch.setenv(font_faces.FONT_DIRS_ENV, ci_fonts)
     monkeypatch.setenv('DML_TOOLKIT_CACHE', str(tmp_path))
     ds = get_dataset('kanji', num_classes=20)
     assert ds.name == 'kanji' and ds.train.num_classes == ds.test.num_classes == 10
@@ -215,8 +215,8 @@ def test_get_dataset(ci_fonts, tmp_path, monkeypatch):
 def test_small_letters_drawn_as_capitals_are_skipped():
     capital = np.full((64, 64), 255, np.uint8)
     capital[8:56, 12:52] = 0
-    assert fonts._capital_form(capital.copy(), capital, 'o')  # the same glyph: caps-only
+    assert fonts.capital_form(capital.copy(), capital, 'o')  # the same glyph: caps-only
     small = np.full((64, 64), 255, np.uint8)
     small[20:56, 17:47] = 0  # the capital's shape, smaller: small caps
-    assert fonts._capital_form(small, capital, 'g')
-    assert not fonts._capital_form(small, capital, 'o')  # an o may look like a small O
+    assert fonts.capital_form(small, capital, 'g')
+    assert not fonts.capital_form(small, capital, 'o')  # an o may look like a small O

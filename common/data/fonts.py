@@ -37,7 +37,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import string
 import tempfile
@@ -46,33 +45,30 @@ from dataclasses import astuple, dataclass
 import numpy as np
 
 from .. import _available_cores
+from .font_faces import faces_of_file, font_dirs, font_files
+from .glyph_drawing import (
+    DEDUP_THRESHOLD,
+    FIT,
+    IMAGE_SIZE,
+    INK_LEVEL,
+    LOOKALIKES,
+    SIGNATURE_SIZE,
+    capital_form,
+    draw_glyph,
+    forget_fonts,
+    is_new_design,
+    signature,
+)
 from .glyphs import default_cache_dir as _glyphs_cache_dir
 from .split import DatasetError, RetrievalDataset, build_split
 
 VERSION = 1
-IMAGE_SIZE = 64
-# The ink of a glyph spans at most this share of the canvas (larger glyphs are drawn smaller).
-FIT = 0.9
-# A drawing is a new design if it differs from every kept one in more than this share of
-# pixels, compared as SIGNATURE_SIZE squares of the ink cropped tight.
-DEDUP_THRESHOLD = 0.08
-SIGNATURE_SIZE = 64
-INK_LEVEL = 128  # darker pixels are ink
 MIN_DESIGNS = 2
-# Small letters shaped like their capital in many ordinary fonts (5-53 % of faces).
-LOOKALIKES = 'cijosvwxyz'
 MIN_CLASSES = 4  # so that both halves hold at least two classes
 # Glyphs fill only part of their canvas; keep crops large, as for the glyphs dataset.
 MIN_CROP_AREA = 0.35
 RECALL_KS = (1, 2, 4, 8, 16, 32)
-FONT_DIRS = ('/usr/share/fonts', '/usr/local/share/fonts')
-FONT_DIRS_ENV = 'DML_TOOLKIT_FONT_DIRS'
-FONT_EXTENSIONS = ('.ttf', '.otf', '.ttc', '.otc')
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'font_packages')
-# Code points that text fonts do not map: drawing one shows the face's .notdef box.
-ABSENT_CODE_POINTS = (0x10FFFD, 0xFFFFD, 0xE7FF)
-# Glyph names that say nothing about the character (CID-keyed and unnamed fonts).
-ANONYMOUS_GLYPH = re.compile(r'^(cid|glyph|gid|g|index)\d+$')
 log = logging.getLogger(__name__)
 
 
@@ -102,16 +98,6 @@ LATIN = FontSet('latin', string.digits + string.ascii_uppercase + string.ascii_l
 KANJI = FontSet('kanji', jis_level1_kanji(), 'the JIS level-1 kanji', 0.8, False, False)
 
 
-@dataclass(frozen=True)
-class Face:
-    """A face of a font file and the characters of a FontSet that it maps."""
-    path: str
-    index: int  # the face's number in a .ttc/.otc collection
-    name: str
-    characters: str
-    absent: int  # a code point the face does not map, to draw its .notdef box
-
-
 # --- processes -------------------------------------------------------------------------------
 
 _job = {}  # what every task of one _map shares, set once per process
@@ -129,7 +115,7 @@ def _map(func, items, processes, **job):
         try:
             return [func(item) for item in items]
         finally:
-            _forget_fonts()  # workers exit; this process should not keep every face open
+            forget_fonts()  # workers exit; this process should not keep every face open
     import multiprocessing
     # spawn, not fork: the caller may already run MXNet's threads.
     ctx = multiprocessing.get_context('spawn')
@@ -140,68 +126,8 @@ def _map(func, items, processes, **job):
 
 # --- finding the fonts ---------------------------------------------------------------------
 
-def font_dirs(dirs=None):
-    if dirs is None:
-        env = os.environ.get(FONT_DIRS_ENV)
-        dirs = env.split(os.pathsep) if env else FONT_DIRS
-    return [d for d in dirs if d]
-
-
-def font_files(dirs):
-    """Sorted (path, size) of the font files under ``dirs``; a file linked twice counts once."""
-    by_target = {}
-    for top in dirs:
-        for folder, subdirs, files in os.walk(top):
-            subdirs.sort()
-            for filename in sorted(files):
-                if not filename.lower().endswith(FONT_EXTENSIONS):
-                    continue
-                path = os.path.join(folder, filename)
-                target = os.path.realpath(path)
-                # Prefer the real file to a compatibility symlink (fonts-japanese-gothic.ttf).
-                if os.path.isfile(target) and (target not in by_target
-                                               or os.path.islink(by_target[target])):
-                    by_target[target] = path
-    return sorted((path, os.path.getsize(path)) for path in by_target.values())
-
-
-def _named_as(glyph, char):
-    """False when the glyph for ``char`` is named after another symbol ('prime' in cmsy10)."""
-    from fontTools.agl import UV2AGL
-    expected = UV2AGL.get(ord(char), char)
-    return (glyph.startswith(expected) or glyph in ('uni%04X' % ord(char), 'u%04X' % ord(char))
-            or bool(ANONYMOUS_GLYPH.match(glyph)))
-
-
-def _read_face(font, path, index, fontset):
-    name = font['name'].getDebugName(4) or '%s#%d' % (os.path.basename(path), index)
-    if not fontset.check_names:  # reading the real glyph names costs most of the scan
-        font.setGlyphOrder(['.notdef'] + ['g%d' % i for i in range(1, font['maxp'].numGlyphs)])
-    cmap = font.getBestCmap() or {}
-    chars = ''.join(c for c in fontset.characters if cmap.get(ord(c), '.notdef') != '.notdef')
-    if fontset.check_names and not all(_named_as(cmap[ord(c)], c) for c in chars):
-        chars = ''
-    absent = next((cp for cp in ABSENT_CODE_POINTS if cp not in cmap), ABSENT_CODE_POINTS[0])
-    return Face(path, index, name, chars, absent)
-
-
-def _faces_of_file(path, fontset):
-    """The faces of one font file; a broken file gives none (and a warning), not an error."""
-    from fontTools.ttLib import TTCollection, TTFont
-    logging.getLogger('fontTools').setLevel(logging.ERROR)  # 'extra bytes in post table'
-    try:
-        if path.lower().endswith(('.ttc', '.otc')):
-            with TTCollection(path, lazy=True) as collection:
-                return [_read_face(font, path, i, fontset) for i, font in enumerate(collection)]
-        with TTFont(path, lazy=True) as font:
-            return [_read_face(font, path, 0, fontset)]
-    except Exception as e:
-        log.warning('%s: skipping %s (%s)', fontset.name, path, e)
-        return []
-
-
 def _scan_file(path):
-    return _faces_of_file(path, _job['fontset'])
+    return faces_of_file(path, _job['fontset'])
 
 
 def scan_faces(fontset, files, processes=1):
@@ -215,114 +141,6 @@ def scan_faces(fontset, files, processes=1):
                 names.add(face.name)
                 faces.append(face)
     return faces
-
-
-# --- drawing ---------------------------------------------------------------------------------
-
-_fonts = {}  # (path, index, points) -> FreeTypeFont, per process
-_notdefs = {}  # (path, index, points, code point) -> ink of the .notdef box, per process
-
-
-def _forget_fonts():
-    _fonts.clear()
-    _notdefs.clear()
-
-
-def _font(path, index, points):
-    from PIL import ImageFont
-    key = (path, index, points)
-    if key not in _fonts:
-        _fonts[key] = ImageFont.truetype(path, points, index=index,
-                                         layout_engine=ImageFont.Layout.BASIC)
-    return _fonts[key]
-
-
-def _ink(font, char):
-    """The glyph drawn black on white and cropped to its ink; None when nothing is drawn."""
-    from PIL import Image, ImageDraw
-    left, top, right, bottom = font.getbbox(char)
-    if right <= left or bottom <= top:
-        return None
-    img = Image.new('L', (right - left + 4, bottom - top + 4), 255)
-    ImageDraw.Draw(img).text((2 - left, 2 - top), char, font=font, fill=0)
-    pixels = np.asarray(img)
-    if pixels.min() >= INK_LEVEL:
-        return None
-    rows, cols = np.flatnonzero((pixels < 255).any(1)), np.flatnonzero((pixels < 255).any(0))
-    return pixels[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-
-
-def _centred(ink):
-    import cv2
-    limit = int(FIT * IMAGE_SIZE)
-    if max(ink.shape) > limit:  # still too large after shrinking the font: scale the bitmap
-        scale = limit / max(ink.shape)
-        ink = cv2.resize(ink, (max(1, round(ink.shape[1] * scale)),
-                               max(1, round(ink.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    canvas = np.full((IMAGE_SIZE, IMAGE_SIZE), 255, np.uint8)
-    y, x = (IMAGE_SIZE - ink.shape[0]) // 2, (IMAGE_SIZE - ink.shape[1]) // 2
-    canvas[y:y + ink.shape[0], x:x + ink.shape[1]] = ink
-    return canvas
-
-
-def draw_glyph(path, index, char, em, absent=None):
-    """``char`` of a face as an IMAGE_SIZE grayscale canvas with its ink centred.
-
-    The font size is ``em`` of the canvas, smaller for a glyph that would not fit.
-    None when the glyph has no ink or is the face's .notdef box (drawn for the
-    unmapped code point ``absent``). FreeType errors propagate (OSError).
-    """
-    points = int(round(em * IMAGE_SIZE))
-    for _ in range(4):
-        font = _font(path, index, points)
-        ink = _ink(font, char)
-        if ink is None or max(ink.shape) <= FIT * IMAGE_SIZE:
-            break
-        points = max(1, int(points * FIT * IMAGE_SIZE / max(ink.shape)))
-    if ink is None:
-        return None
-    if absent is not None:
-        key = (path, index, points, absent)
-        if key not in _notdefs:
-            _notdefs[key] = _ink(font, chr(absent))
-        notdef = _notdefs[key]
-        if notdef is not None and notdef.shape == ink.shape and (notdef == ink).all():
-            return None
-    return _centred(ink)
-
-
-def signature(pixels):
-    """The ink cropped tight, padded to a square and rescaled: what near-duplicates share."""
-    import cv2
-    ink = pixels < INK_LEVEL
-    if not ink.any():  # only a glyph scaled down hard can lose all its dark pixels
-        return np.zeros(SIGNATURE_SIZE ** 2, bool)
-    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
-    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    side = max(ink.shape)
-    square = np.zeros((side, side), np.float32)
-    y, x = (side - ink.shape[0]) // 2, (side - ink.shape[1]) // 2
-    square[y:y + ink.shape[0], x:x + ink.shape[1]] = ink
-    size = (SIGNATURE_SIZE, SIGNATURE_SIZE)
-    return cv2.resize(square, size, interpolation=cv2.INTER_AREA).ravel() >= 0.5
-
-
-def is_new_design(sig, kept):
-    """True when ``sig`` differs from every kept signature (rows of ``kept``) in more than
-    DEDUP_THRESHOLD of its pixels."""
-    if not len(kept):
-        return True
-    return np.count_nonzero(kept != sig, axis=1).min() > DEDUP_THRESHOLD * sig.size
-
-
-def _capital_form(pixels, capital, char):
-    """True when a small letter is drawn as its capital (``capital`` is that drawing)."""
-    if (pixels == capital).all():
-        return True
-    # Small caps: the capital's shape, smaller. Only letters that differ from their capital
-    # in ordinary fonts can tell; measured, fewer than 3 % of faces draw those alike.
-    return char not in LOOKALIKES and not is_new_design(signature(pixels),
-                                                        signature(capital)[None])
 
 
 def class_folder(rank, char):
@@ -344,7 +162,7 @@ def _render_class(task):
             pixels = draw_glyph(path, index, char, _job['em'], absent)
             if pixels is not None and capital:
                 twin = draw_glyph(path, index, capital, _job['em'])
-                if twin is not None and _capital_form(pixels, twin, char):
+                if twin is not None and capital_form(pixels, twin, char):
                     continue  # a caps-only or small-caps face: its 'g' is a G
         except (OSError, ValueError) as e:  # e.g. 'invalid opcode' in the Ume S4/S5 faces
             failed.append((f, str(e)))
