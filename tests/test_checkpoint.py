@@ -1,5 +1,9 @@
 """--resume: an interrupted invocation continues to exactly the uninterrupted result."""
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -80,3 +84,26 @@ def test_resume_without_a_saved_state_starts_afresh(glyph_root, tmp_path):
                       '--lr', '1e-3', '--no-nmi', '--skip-pretrain-validation', epochs=1)
     summary = run(Margin(), argv + ['--resume'])
     assert summary['runs'] == 1 and not os.path.exists(tmp_path / 'train_margin.state')
+
+
+def test_a_terminated_process_says_interrupted_and_resumes_to_the_same_result(glyph_root,
+                                                                             tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=4)
+    command = [sys.executable, 'train_margin.py'] + argv
+    env = dict(os.environ, PYTHONPATH=root)
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    jsonl = tmp_path / 'train_margin.jsonl'
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if jsonl.exists() and [r for r in read_records(str(jsonl), 'epoch') if r['epoch'] == 2]:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and 'rerun the command with --resume' in err
+    assert read_manifest(str(tmp_path / 'train_margin.manifest.json'))['status'] == 'interrupted'
+    subprocess.run(command + ['--resume'], cwd=root, env=env, check=True, capture_output=True)
+    resumed = read_manifest(str(tmp_path / 'train_margin.manifest.json'))['summary']
+    full = run(Margin(), glyph_argv(glyph_root, tmp_path / 'full', *MARGIN, epochs=4))
+    assert resumed == full

@@ -5,6 +5,7 @@ options, defaults, head, loss and sampler, and calls ``main()``. Everything
 else (data, backbone, loop, evaluation, records, runs) happens here.
 """
 import os
+import signal
 import sys
 import time
 
@@ -41,6 +42,10 @@ from .summary import format_summary, summarize
 # Errors that mean "the input is wrong", reported as one line rather than a traceback.
 USER_ERRORS = (DatasetError, PretrainedWeightsError, NonFiniteError, ImageReadError, ResumeError,
                ValueError)
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt('SIGTERM')
 
 
 class Evaluator:
@@ -215,6 +220,9 @@ class TrainingScript:
 
     def main(self, argv=None):
         args = self.parse_args(argv)
+        # A polite kill (a scheduler's SIGTERM) unwinds like ^C, so the manifest says
+        # "interrupted" and the saved state waits for --resume.
+        signal.signal(signal.SIGTERM, _terminated)
         try:
             return self.run(args)
         except USER_ERRORS as e:
@@ -222,6 +230,10 @@ class TrainingScript:
                 raise
             sys.stderr.write('%s: error: %s\n' % (os.path.basename(sys.argv[0]), e))
             sys.exit(1)
+        except KeyboardInterrupt as e:
+            sys.stderr.write('%s: interrupted (%s); rerun the command with --resume to continue\n'
+                             % (os.path.basename(sys.argv[0]), e or 'SIGINT'))
+            sys.exit(130)
 
     def script_file(self):
         path = getattr(sys.modules.get(type(self).__module__), '__file__', None) or \
