@@ -42,3 +42,11 @@ def run_commands(commands, results_dir, dry_run=False):
         if not dry_run and subprocess.call(full) != 0:
             failed.append(name)
     return failed
+
+
+def exit_if_failed(failed, total, results_dir, what):
+    """End the process with one line naming the failed ``what`` (points, entries)."""
+    if failed:
+        sys.exit('%d of %d %s failed (%s); their logs in %s say why; run the same command '
+                 'again to resume them' % (len(failed), total, what, ', '.join(failed),
+                                           results_dir))

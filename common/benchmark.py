@@ -18,9 +18,8 @@ ordinary invocation of its script whose records land in ``--results-dir``;
 """
 import argparse
 import os
-import sys
 
-from .batch_runs import run_commands
+from .batch_runs import exit_if_failed, run_commands
 
 CLASSES = 200
 VAL_CLASSES = 20
@@ -143,10 +142,7 @@ def main(argv=None):
     names = parse_names(parser, args.scripts)
     failed = run_commands(commands(names, args.results_dir, args.smoke), args.results_dir,
                           args.dry_run)
-    if failed:
-        sys.exit('benchmark: %d of %d entries failed (%s); their logs in %s say why; run the '
-                 'same command again to resume' % (len(failed), len(names), ', '.join(failed),
-                                                   args.results_dir))
+    exit_if_failed(failed, len(names), args.results_dir, 'benchmark entries')
 
 
 if __name__ == '__main__':

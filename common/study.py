@@ -16,7 +16,7 @@ import argparse
 import os
 import sys
 
-from .batch_runs import run_commands
+from .batch_runs import exit_if_failed, run_commands
 
 # The option each study varies, and the word used in record names.
 STUDIES = {'embed-dim': ('--embed-dim', 'embed'), 'batch-size': ('--batch-size', 'batch')}
@@ -87,10 +87,7 @@ def main(argv=None):
     except ValueError as e:
         parser.error(str(e))
     failed = run_commands(commands, args.results_dir, args.dry_run)
-    if failed:
-        sys.exit('study: %d of %d points failed (%s); their logs in %s say why; run the same '
-                 'command again to resume them' % (len(failed), len(commands), ', '.join(failed),
-                                                   args.results_dir))
+    exit_if_failed(failed, len(commands), args.results_dir, 'study points')
 
 
 if __name__ == '__main__':

@@ -164,3 +164,11 @@ def load_runs(parser, paths, finished_only=False):
             '; drop --finished-only to include running or failed invocations'
             if finished_only else ''))
     return runs
+
+
+def add_records_arguments(parser):
+    """The options of every command that reads records: where, and which invocations."""
+    parser.add_argument('paths', nargs='+', metavar='RESULTS_DIR',
+                        help='results folders (searched recursively) or *.manifest.json files')
+    parser.add_argument('--finished-only', action='store_true',
+                        help='only invocations whose status is "finished"')

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from .collect import RUN_COLUMNS, load_runs
+from .collect import RUN_COLUMNS, add_records_arguments, load_runs
 from .published import is_published, published_results
 
 OURS = 'this toolkit'
@@ -173,16 +173,13 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m common.reports.leaderboard',
         description='Mean ± std of the recorded runs per method, beside the published figures.')
-    parser.add_argument('paths', nargs='+', metavar='RESULTS_DIR',
-                        help='results folders (searched recursively) or *.manifest.json files')
+    add_records_arguments(parser)
     parser.add_argument('--out', default='results/leaderboard',
                         help='writes <out>.md and <out>.csv (default: %(default)s)')
     parser.add_argument('--metrics', nargs='+',
                         help='metric columns (default: %s)' % ' '.join(DEFAULT_METRICS))
     parser.add_argument('--no-published', dest='published', action='store_false',
                         help="leave out the DML playground's published figures")
-    parser.add_argument('--finished-only', action='store_true',
-                        help='only invocations whose status is "finished"')
     return parser
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .collect import load_runs
+from .collect import add_records_arguments, load_runs
 from .leaderboard import OURS, leaderboard, mean_column, method_label, std_column
 from .published import normalise_dataset, published_study
 
@@ -260,8 +260,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m common.reports.plots',
         description='Bar charts and embedding-size / batch-size studies of the recorded runs.')
-    parser.add_argument('paths', nargs='+', metavar='RESULTS_DIR',
-                        help='results folders (searched recursively) or *.manifest.json files')
+    add_records_arguments(parser)
     parser.add_argument('--kind', required=True, choices=['bars'] + list(STUDIES))
     parser.add_argument('--out', default='results/plots/plot',
                         help='file name stem; bars add _<dataset>_<model>_e<dim>, studies '
@@ -270,8 +269,6 @@ def build_parser():
     parser.add_argument('--metric', default='R@1', help='metric of the study plots')
     parser.add_argument('--published', action='store_true',
                         help='add the published figures (bars: hatched; studies: CUB curves)')
-    parser.add_argument('--finished-only', action='store_true',
-                        help='only invocations whose status is "finished"')
     return parser
 
 
