@@ -133,15 +133,26 @@ def command_line(argv):
     return 'python ' + shlex.join([str(a) for a in argv])
 
 
-def write_json_atomic(path, obj):
-    """Write then rename, so a reader (or a crash) never sees half a file."""
+def write_atomically(path, write):
+    """``write(temporary path)``, then rename it to ``path``: a reader (or a crash) never
+    sees half a file, and a failed write leaves the previous file alone."""
     tmp = '%s.tmp%d' % (path, os.getpid())
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1, default=_jsonable)
-        f.write('\n')
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_json_atomic(path, obj):
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            json.dump(obj, f, indent=1, default=_jsonable)
+            f.write('\n')
+            f.flush()
+            os.fsync(f.fileno())
+    write_atomically(path, write)
 
 
 def _end_with_newline(path):

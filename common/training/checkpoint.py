@@ -21,7 +21,7 @@ import shutil
 
 import mxnet as mx
 
-from ..records import write_json_atomic
+from ..records import write_atomically, write_json_atomic
 
 # Options that do not change what is computed, so a run may resume with other values.
 MAY_CHANGE_ON_RESUME = frozenset({
@@ -119,10 +119,10 @@ class TrainingState:
             os.fsync(f.fileno())
         pointer = self._pointer(state.run)
         previous = open(pointer).read().strip() if os.path.exists(pointer) else None
-        tmp = pointer + '.tmp'
-        with open(tmp, 'w') as f:
-            f.write('epoch%d\n' % state.epoch)
-        os.replace(tmp, pointer)
+        def write_pointer(tmp):
+            with open(tmp, 'w') as f:
+                f.write('epoch%d\n' % state.epoch)
+        write_atomically(pointer, write_pointer)
         if previous and previous != 'epoch%d' % state.epoch:
             shutil.rmtree(os.path.join(run_folder, previous), ignore_errors=True)
 

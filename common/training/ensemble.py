@@ -16,6 +16,8 @@ import os
 
 import numpy as np
 
+from ..records import write_atomically
+
 
 def meta_class_maps(num_classes, members, meta_classes, seed):
     """For each member, a random grouping of the classes into ``meta_classes`` groups of
@@ -48,12 +50,6 @@ def with_changes(args, **changes):
 
 class EnsembleStateError(ValueError):
     """The folder holds another run's members."""
-
-
-def _replace(path, write):
-    tmp = path + '.tmp'
-    write(tmp)
-    os.replace(tmp, path)
 
 
 class MemberStore:
@@ -90,7 +86,7 @@ class MemberStore:
         """``embeddings``: one (embeddings, labels) pair per evaluation split; ``metrics``:
         the ensemble's with this member; ``pretrain``: the metrics before any training."""
         if net is not None:
-            _replace(self.path(member, 'params'), lambda p: net.save_parameters(p))
+            write_atomically(self.path(member, 'params'), lambda p: net.save_parameters(p))
         arrays = {}
         for i, (emb, labels) in enumerate(embeddings):
             arrays['embeddings_%d' % i], arrays['labels_%d' % i] = emb, labels
@@ -98,7 +94,7 @@ class MemberStore:
         def write_npz(p):
             with open(p, 'wb') as f:
                 np.savez(f, **arrays)
-        _replace(self.path(member, 'npz'), write_npz)
+        write_atomically(self.path(member, 'npz'), write_npz)
         self.metrics[member] = metrics
         self.pretrain = pretrain or self.pretrain
 
@@ -107,7 +103,7 @@ class MemberStore:
                 json.dump({'config': self.config, 'finished': sorted(self.metrics),
                            'metrics': {str(k): v for k, v in self.metrics.items()},
                            'pretrain': self.pretrain}, f, indent=1)
-        _replace(self.state_path, write_state)
+        write_atomically(self.state_path, write_state)
 
     def load(self, member):
         with np.load(self.path(member, 'npz')) as data:

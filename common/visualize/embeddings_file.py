@@ -16,6 +16,8 @@ from typing import List, Optional
 
 import numpy as np
 
+from ..records import write_atomically
+
 METRICS = ('euclidean', 'cosine')
 _REQUIRED = ('embeddings', 'labels', 'paths', 'metric')
 _GALLERY = ('gallery_embeddings', 'gallery_labels', 'gallery_paths')
@@ -144,13 +146,9 @@ def save_embeddings(path, embeddings, labels, paths, metric, class_names=None, g
         arrays.update(gallery_embeddings=data.gallery_embeddings,
                       gallery_labels=data.gallery_labels,
                       gallery_paths=np.array(data.gallery_paths, dtype=str))
-    tmp = path + '.tmp'
-    try:
+    def write(tmp):
         # A file object, because numpy.savez appends '.npz' to a name without it.
         with open(tmp, 'wb') as f:
             np.savez(f, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_atomically(path, write)
     return path
