@@ -66,7 +66,13 @@ ENTRIES = {
     # Members share the budget: 4 members x 1 epoch of 16 meta-classes (a 64-d ensemble).
     'dreml': ('train_dreml.py', ['-L', '4', '-D', '16', '--epochs', '1', '--steps', '0']),
     'discriminative': ('train_discriminative.py', []),
+    # The baseline: the pretrained backbone and the head's random 64-d projection, untrained.
+    'no_training': ('train_triplet_semihard.py', ['--epochs', '0', '--steps', '0']),
 }
+# Entries run with DESIGN_SEEDS seeds; the baseline's are cheap (two evaluations each).
+MULTI_SEED = DESIGN_CARD + ('no_training',)
+# Entries whose records would otherwise share a file stem with another entry's.
+LOG_POSTFIX = {'no_training': 'kanji_no_training'}
 
 
 # The smoke version: 24 classes (10 train, 2 validation, 12 test), one epoch of two batches,
@@ -86,10 +92,10 @@ def commands(names, results_dir, smoke=False):
     out = []
     for name in names:
         script, options = ENTRIES[name]
-        seeds = 1 if smoke or name not in DESIGN_CARD else DESIGN_SEEDS
+        seeds = 1 if smoke or name not in MULTI_SEED else DESIGN_SEEDS
         argv = [script] + SHARED + data + options + [
             '--number-of-runs', str(seeds), '--seed', '1', '--results-dir', results_dir,
-            '--log-postfix', 'kanji']
+            '--log-postfix', LOG_POSTFIX.get(name, 'kanji')]
         if smoke:
             argv = shrink(argv) + ['--batch-size', str(SMOKE_BATCH.get(name, 16))] + \
                 SMOKE_OPTIONS.get(name, [])
@@ -98,11 +104,13 @@ def commands(names, results_dir, smoke=False):
 
 
 def shrink(argv):
-    """One epoch of two batches (the later of repeated options wins, as in argparse)."""
-    small = {'--epochs': '1', '--iteration-per-epoch': '2', '--epoch-length': '2',
-             '--steps': '0'}
+    """One epoch of two batches (the later of repeated options wins, as in argparse); the
+    untrained baseline stays untrained and keeps the evaluation that is its result."""
+    untrained = argv[len(argv) - 1 - argv[::-1].index('--epochs') + 1] == '0'
+    small = {'--epochs': '0' if untrained else '1', '--iteration-per-epoch': '2',
+             '--epoch-length': '2', '--steps': '0'}
     argv = [small.get(argv[i - 1], a) if i else a for i, a in enumerate(argv)]
-    return argv + ['--skip-pretrain-validation', '--no-nmi']
+    return argv + ([] if untrained else ['--skip-pretrain-validation']) + ['--no-nmi']
 
 
 def parse_names(parser, text):

@@ -51,7 +51,8 @@ def build_parser(description, defaults):
 
     g = p.add_argument_group('training')
     g.add_argument('--batch-size', type=int, help='images per batch and device')
-    g.add_argument('--epochs', type=int, help='number of epochs')
+    g.add_argument('--epochs', type=int,
+                   help='number of epochs; 0 evaluates the untrained (pretrained) network')
     g.add_argument('--optimizer', default='adam',
                    help='MXNet optimizer name; sgd uses momentum 0.9')
     g.add_argument('--lr', type=float, help='learning rate')
@@ -92,12 +93,18 @@ def build_parser(description, defaults):
 
 def check_args(parser, args):
     """One-line errors for option values that cannot work."""
-    positive = {'--batch-size': args.batch_size, '--epochs': args.epochs,
+    positive = {'--batch-size': args.batch_size,
                 '--embed-dim': args.embed_dim, '--number-of-runs': args.number_of_runs,
                 '--factor': args.factor}
     for option, value in positive.items():
         if value is None or value <= 0:
             parser.error('%s must be positive (got %s)' % (option, value))
+    if args.epochs is None or args.epochs < 0:
+        parser.error('--epochs must be >= 0 (got %s; 0 evaluates the untrained network)'
+                     % args.epochs)
+    if args.epochs == 0 and args.skip_pretrain_validation:
+        parser.error('--epochs 0 evaluates the untrained network only: drop '
+                     '--skip-pretrain-validation')
     if args.lr is not None and args.lr <= 0:  # some scripts allow no --lr (per-group rates)
         parser.error('--lr must be positive (got %s)' % args.lr)
     if args.wd is None or args.wd < 0:

@@ -27,8 +27,9 @@ def test_every_script_is_in_the_protocol_and_the_design_card_has_three_seeds():
     assert {script for script, _ in benchmark.ENTRIES.values()} == scripts
     for name, argv in benchmark.commands(list(benchmark.ENTRIES), 'r'):
         seeds = argv[argv.index('--number-of-runs') + 1]
-        assert seeds == ('3' if name in benchmark.DESIGN_CARD else '1')
+        assert seeds == ('3' if name in benchmark.MULTI_SEED else '1')
         args = script_of(argv[0]).parse_args(argv[1:])  # every command parses
+        assert (args.epochs == 0) == (name == 'no_training')
         assert (args.dataset, args.model, args.image_size) == ('kanji', 'efficientnet-lite0', 64)
         assert args.val_classes == benchmark.VAL_CLASSES and args.num_classes == benchmark.CLASSES
 
@@ -57,6 +58,8 @@ def test_the_smoke_version_of_every_entry_runs_and_is_recorded(smoke_results):
     assert len(runs) == len(benchmark.ENTRIES)
     assert set(runs['status']) == {'finished'} and set(runs['selection']) == {'validation'}
     assert set(runs['dataset']) == {'kanji'} and runs['R@1'].notna().all()
+    baseline = runs[runs['variant'] == 'no training']
+    assert len(baseline) == 1 and baseline['best_epoch'].tolist() == [0]
 
 
 def test_the_report_writes_the_table_and_the_chart(smoke_results, tmp_path):

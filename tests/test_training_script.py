@@ -94,3 +94,28 @@ def test_test_selection_saves_the_best_epochs_embeddings(glyph_root, tmp_path):
     saved = load_embeddings(str(tmp_path / 'train_margin_embeddings.npz'))
     assert evaluate(saved.embeddings, saved.labels, recall_ks=(1, 2, 4, 8, 16, 32),
                     compute_nmi=False) == best
+
+
+def test_zero_epochs_evaluates_the_untrained_network_as_a_baseline(glyph_root, tmp_path):
+    # With validation selection the untrained weights are the chosen ones, scored on test once.
+    CountingMargin.test_calls = 0
+    summary = run(CountingMargin(), glyph_argv(glyph_root, tmp_path, *QUICK, '--val-classes', '6',
+                                               '--save-embeddings', epochs=0))
+    assert CountingMargin.test_calls == 1
+    record = read_records(str(tmp_path / 'train_margin.jsonl'), 'run')[0]
+    assert record['best_epoch'] == 0 and record['selected'] == record['pretrain']
+    saved = load_embeddings(str(tmp_path / 'train_margin_embeddings.npz'))
+    assert evaluate(saved.embeddings, saved.labels, recall_ks=(1, 2, 4, 8, 16, 32),
+                    compute_nmi=False) == record['best']
+    assert summary['best']['R@1']['mean'] == record['best']['R@1']
+    records = read_records(str(tmp_path / 'train_margin.jsonl'))
+    epochs = [r for r in records if r['kind'] == 'epoch']
+    assert [r['epoch'] for r in epochs] == [0]
+
+
+def test_zero_epochs_needs_the_pretrain_evaluation(glyph_root, tmp_path, capsys):
+    import pytest
+    with pytest.raises(SystemExit):
+        Margin().parse_args(glyph_argv(glyph_root, tmp_path, '--skip-pretrain-validation',
+                                       epochs=0))
+    assert '--epochs 0 evaluates the untrained network only' in capsys.readouterr().err

@@ -123,9 +123,8 @@ def pam_refine(D, labels, medoids, gamma, iterations=5):
             to_medoids = np.repeat(D[:, medoids][None], len(members), axis=0)   # (M, B, K)
             to_medoids[:, :, k] = D[:, members].T
             trial = np.argmin(to_medoids, axis=2)
-            for j, other in enumerate(medoids):
-                if j != k:
-                    trial[:, other] = j
+            others = np.delete(np.arange(len(medoids)), k)   # the other medoids keep their
+            trial[:, np.asarray(medoids)[others]] = others   # clusters (no loop over them)
             trial[np.arange(len(members)), members] = k
             within = -D[np.ix_(members, members)].sum(axis=0)
             score = within + gamma * (1 - _nmi_rows(trial, y, num_labels))
@@ -134,14 +133,19 @@ def pam_refine(D, labels, medoids, gamma, iterations=5):
 
 
 def ground_truth_medoids(D, labels):
-    """For each class, the member with the least summed distance to its class (first on ties)."""
+    """For each class, the member with the least summed distance to its class (first on ties).
+
+    All classes at once: ``within[j]`` is j's summed distance to its class; each point's row
+    of ``candidates`` holds ``within`` on its class-mates, so a row's argmin is its class's
+    medoid. Masked sums add zeros in row order, so ties stay the exact ties of a per-class sum.
+    """
     D = np.asarray(D, dtype=np.float64)
-    labels = np.asarray(labels).reshape(-1)
-    out = []
-    for value in np.unique(labels):
-        members = np.flatnonzero(labels == value)
-        out.append(int(members[np.argmin(D[np.ix_(members, members)].sum(axis=0))]))
-    return out
+    y, _ = _label_index(labels)
+    same = y[:, None] == y[None, :]
+    within = np.where(same, D, 0.0).sum(axis=0)
+    medoid_of_row = np.argmin(np.where(same, within[None, :], np.inf), axis=1)
+    _, first = np.unique(y, return_index=True)              # one row per class, in label order
+    return [int(m) for m in medoid_of_row[first]]
 
 
 class FacilityLocationInference(mx.operator.CustomOp):

@@ -14,32 +14,56 @@ from the local (neighbourhood) sampler.
 """
 from mxnet.gluon import HybridBlock
 
-from ..distances import row_index, squared_euclidean
-from ..mining import label_masks
+from ..distances import squared_euclidean
+from ..mining import BIG, label_masks
 
 
 class StochasticSymmetricTripletLoss(HybridBlock):
+    """O(B^2 T) time and memory (T = ``n_targets``): the triplets live in a (i, t, k) array
+    over each anchor's T target slots rather than a B x B x B cube."""
+
     def __init__(self, n_targets=5, **kwargs):
         super().__init__(**kwargs)
         if n_targets < 1:
             raise ValueError('--n-targets must be at least 1')
         self.n_targets = n_targets
 
+    def _targets(self, F, d, positive):
+        """Mask of each anchor's ``n_targets`` nearest positives (ties to the lower index).
+
+        v is the T-th smallest positive distance (BIG with fewer than T positives): all
+        positives closer than v are targets, and the positives at exactly v fill the
+        remaining places in index order (a running count), with no B x B x B rank cube.
+        """
+        t = self.n_targets
+        key = self._pad(F, F.where(positive, d, F.ones_like(d) * BIG), BIG)
+        v = F.slice_axis(F.topk(key, axis=1, k=t, ret_typ='value', is_ascend=True), axis=1,
+                         begin=t - 1, end=t)
+        closer = positive * F.broadcast_lesser(d, v)
+        tied = positive * F.broadcast_equal(d, v)
+        room = t - F.sum(closer, axis=1, keepdims=True)
+        return closer + tied * F.broadcast_lesser_equal(F.cumsum(tied, axis=1), room)
+
+    def _pad(self, F, m, value):
+        """``m`` with T more columns of ``value``: top-T works for batches of at most T."""
+        column = F.slice_axis(F.zeros_like(m), axis=1, begin=0, end=1)
+        return F.concat(m, F.tile(column, reps=(1, self.n_targets)) + value, dim=1)
+
     def hybrid_forward(self, F, x, labels):
         dist = squared_euclidean(F, x)
         _, positive, negative = label_masks(F, labels, dist)
-        # Rank of each positive j among i's positives: closer ones, then equal ones of lower index.
-        d = F.stop_gradient(dist)
-        idx = row_index(F, x)
-        d_ij, d_ik = d.expand_dims(2), d.expand_dims(1)              # axes (i, j, j')
-        lower_index = F.broadcast_lesser(idx.reshape((1, 1, -1)), idx.reshape((1, -1, 1)))
-        before = F.broadcast_lesser(d_ik, d_ij) + F.broadcast_mul(F.broadcast_equal(d_ik, d_ij),
-                                                                   lower_index)
-        rank = F.sum(F.broadcast_mul(before, positive.expand_dims(1)), axis=2)
-        targets = positive * (rank < self.n_targets)
-        # Triplet cube, axes (i, j, k): softplus(D2_ij - (D2_ik + D2_jk) / 2).
-        gap = F.broadcast_sub(dist.expand_dims(2),
-                              0.5 * F.broadcast_add(dist.expand_dims(1), dist.expand_dims(0)))
-        valid = F.broadcast_mul(targets.expand_dims(2), negative.expand_dims(1))
+        targets = self._targets(F, F.stop_gradient(dist), positive)
+        # Slot t of anchor i: the column of one of its targets (padding columns when it has
+        # fewer than T, marked invalid by ``in_use``).
+        slots = F.topk(self._pad(F, targets, 0), axis=1, k=self.n_targets, ret_typ='indices')
+        rows = F.contrib.arange_like(slots, axis=0)       # in the indices' dtype, not x's
+        where = F.stack(F.broadcast_like(rows.reshape((-1, 1)), slots), slots, axis=0)
+        in_use = F.gather_nd(self._pad(F, targets, 0), where)                    # (i, t)
+        d_ij = F.gather_nd(self._pad(F, dist, 0), where)                         # (i, t)
+        d_jk = F.take(dist, slots, mode='clip')                                  # (i, t, k)
+        # softplus(D2_ij - (D2_ik + D2_jk) / 2) for every target slot and impostor k.
+        gap = F.broadcast_sub(d_ij.expand_dims(2),
+                              0.5 * F.broadcast_add(dist.expand_dims(1), d_jk))
+        valid = F.broadcast_mul(in_use.expand_dims(2), negative.expand_dims(1))
         terms = F.Activation(gap, act_type='softrelu') * valid
         return F.sum(terms) / F.maximum(F.sum(valid), 1)

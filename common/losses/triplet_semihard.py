@@ -20,14 +20,21 @@ defined, so we count nothing for it.
 from mxnet.gluon import HybridBlock
 
 from ..distances import squared_euclidean
-from ..mining import any_along, label_masks, masked_max, masked_min
+from ..mining import BIG, any_along, label_masks
+
+# Halving steps of the search for d_ap among an anchor's sorted negatives: 2^SEARCH_STEPS - 1
+# negatives per anchor at most, far beyond any batch whose B x B distances fit in memory.
+SEARCH_STEPS = 20
 
 
 class TripletSemiHardLoss(HybridBlock):
     """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
 
-    Memory is O(B^3) (a B x B x B candidate mask), fine up to B of a few
-    hundred.
+    O(B^2 log B): each anchor's negatives are sorted once, and for every positive pair
+    the number c of negatives with D_an <= D_ap is found by a binary search in them (a
+    fixed number of halving steps, each one O(B^2)); the semi-hard negative is then the
+    (c+1)-th nearest, and the farthest one when c is all of them. Among negatives at
+    exactly the same distance the sort decides which one receives the gradient.
     """
 
     def __init__(self, margin=1.0, **kwargs):
@@ -37,14 +44,27 @@ class TripletSemiHardLoss(HybridBlock):
     def hybrid_forward(self, F, embeddings, labels):
         dist = squared_euclidean(F, embeddings)
         _, positive, negative = label_masks(F, labels, dist)
-        d_an = dist.expand_dims(1)    # (a, 1, n)
-        d_ap = dist.expand_dims(2)    # (a, p, 1)
-        # Negatives farther than the positive, for every (a, p): (a, p, n).
-        farther = F.broadcast_mul(F.broadcast_greater(d_an, d_ap), negative.expand_dims(1))
-        semi_hard = masked_min(F, F.broadcast_like(d_an, farther), farther, axis=2)
-        hardest_fallback = masked_max(F, dist, negative, axis=1, keepdims=True)  # (a, 1)
-        d_neg = F.where(any_along(F, farther, axis=2), semi_hard,
-                        F.broadcast_like(hardest_fallback, dist))
+        d = F.stop_gradient(dist)
+        # Column n of row a, for an (a, j) matrix of column indices.
+        order = F.argsort(F.where(negative, d, F.ones_like(d) * BIG), axis=1)  # nearest first
+        rows = F.broadcast_like(F.contrib.arange_like(order, axis=0).reshape((-1, 1)), order)
+
+        def at(matrix, columns):
+            return F.gather_nd(matrix, F.stack(rows, columns, axis=0))
+        nearest = at(d, order)                      # a's distances in that order
+        count = F.sum(negative, axis=1, keepdims=True)
+        width = F.sum(F.ones_like(count.reshape((1, -1))), axis=1, keepdims=True)  # B, (1, 1)
+        # below[a, p] = #{n negative: D_an <= D_ap}: the largest c with nearest[a, c-1] <= D_ap
+        # (the entries past the negatives are BIG, so c never goes beyond them).
+        below = F.zeros_like(d)
+        for step in (2 ** s for s in reversed(range(SEARCH_STEPS))):
+            trial = below + step
+            fits = F.broadcast_lesser_equal(trial, width)
+            probe = at(nearest, F.broadcast_minimum(trial, width) - 1)
+            below = below + step * fits * (probe <= d)
+        semi_hard = F.broadcast_lesser(below, count)
+        rank = F.where(semi_hard, below, F.broadcast_like(F.relu(count - 1), below))
+        d_neg = at(dist, at(order, rank))           # the gradient flows to that negative
         valid = F.broadcast_mul(positive, any_along(F, negative, axis=1, keepdims=True))
         terms = F.relu(self.margin + dist - d_neg) * valid
         return F.sum(terms) / F.maximum(F.sum(valid), 1)

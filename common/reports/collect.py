@@ -110,8 +110,10 @@ def invocation_fields(manifest_path, manifest):
     dataset = (manifest.get('dataset') or {}).get('name') or args.get('dataset')
     variant_option = VARIANT_OPTIONS.get(manifest['script'])
     command = manifest.get('command') or ' '.join(map(str, manifest.get('argv') or []))
-    return {'script': manifest['script'],
-            'variant': str(args.get(variant_option) or '') if variant_option else '',
+    variant = str(args.get(variant_option) or '') if variant_option else ''
+    if args.get('epochs') == 0:  # the untrained network, a baseline: never mixed with training
+        variant = '/'.join(v for v in (variant, 'no training') if v)
+    return {'script': manifest['script'], 'variant': variant,
             'dataset': normalise_dataset(dataset), 'model': args.get('model'),
             'embed_dim': args.get('embed_dim'), 'batch_size': args.get('batch_size'),
             'selection': manifest.get('selection'), 'config': config_fingerprint(args),

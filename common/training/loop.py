@@ -168,6 +168,12 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
             rec.info('Pre-train validation: %s', format_metrics(pretrain))
             rec.write('epoch', run=state.run, epoch=0, metrics=pretrain, split=split,
                       **state.tags)
+            if args.epochs == 0:
+                # Nothing to train: the untrained network is the run's result (a baseline).
+                best = metrics = pretrain
+                best_weights = copy_weights(state.net) if test_fn is not None else None
+                if test_fn is None and keep_embeddings:
+                    best_embedded = getattr(evaluate_fn, 'last_embedded', None)
     for epoch in range(state.epoch + 1, args.epochs + 1):
         state.epoch = epoch
         seed_everything(epoch_seed(state.seed, epoch))
