@@ -41,6 +41,32 @@ def any_along(F, mask, axis, keepdims=False):
     return F.max(mask, axis=axis, keepdims=keepdims) > 0
 
 
+# Halving steps of :func:`count_reached`: rows of up to 2^20 - 1 entries, far beyond any
+# batch whose B x B matrices fit in memory. A fixed count, because a hybridized graph
+# does not know the batch size.
+SEARCH_STEPS = 20
+
+
+def count_reached(F, ascending, queries, strict=False):
+    """For each query q[i, j], how many entries of row i of ``ascending`` are <= q
+    (``strict``: < q); the rows must be sorted ascending.
+
+    A binary search, vectorised over all queries: SEARCH_STEPS steps of O(B x Q) each, in
+    place of the B x Q x W comparison cube. The result is in the queries' dtype.
+    """
+    rows = F.broadcast_like(F.contrib.arange_like(queries, axis=0).reshape((-1, 1)), queries)
+    first_row = F.slice_axis(ascending, axis=0, begin=0, end=1)
+    width = F.sum(F.ones_like(first_row), axis=1, keepdims=True)             # (1, 1): W
+    count = F.zeros_like(queries)
+    for step in (2 ** s for s in reversed(range(SEARCH_STEPS))):
+        trial = count + step
+        probe = F.gather_nd(ascending,
+                            F.stack(rows, F.broadcast_minimum(trial, width) - 1, axis=0))
+        reached = probe < queries if strict else probe <= queries
+        count = count + step * F.broadcast_lesser_equal(trial, width) * reached
+    return count
+
+
 class DistanceWeightedSampler(HybridBlock):
     """Distance-weighted negative sampling (Wu et al., ICCV 2017).
 
@@ -55,8 +81,8 @@ class DistanceWeightedSampler(HybridBlock):
 
     ``forward(x, labels)`` returns a (B, B) matrix: entry (a, j) is a negative
     drawn independently for the pair (a, j), by inverse-CDF sampling from
-    MXNet's seeded generator. Rows without any negative hold arbitrary
-    indices; the loss masks them.
+    MXNet's seeded generator (a binary search in each row's CDF, O(B^2 log B)). Rows
+    without any negative hold arbitrary indices; the loss masks them.
     """
 
     def __init__(self, cutoff=0.5, nonzero_loss_cutoff=1.4, **kwargs):
@@ -87,5 +113,4 @@ class DistanceWeightedSampler(HybridBlock):
         total = F.slice_axis(cdf, axis=1, begin=-1, end=None)               # (B, 1)
         # u in (0, 1) times the row total: never beyond the last non-zero entry.
         u = F.broadcast_mul(F.random.uniform_like(prob) * (1 - 2e-7) + 1e-7, total)
-        below = F.broadcast_lesser(cdf.expand_dims(1), u.expand_dims(2))    # (a, j, k)
-        return F.sum(below, axis=2)
+        return count_reached(F, cdf, u, strict=True)                        # #{k: cdf_k < u}

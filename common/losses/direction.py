@@ -37,18 +37,25 @@ def check_angle(angle):
 
 
 def dr_cosine(F, s_aa, s_pp, s_nn, s_ap, s_an, s_pn, angle='phi', tau=1e-3):
-    """R(a, p, n) from dot products s_xy = <x, y>, all of one shape."""
+    """R(a, p, n) from dot products s_xy = <x, y>, all of one shape or broadcastable ones.
+
+    With broadcastable shapes each partial sum keeps only the axes its terms have, so for
+    the all-triplet cube only the terms that involve a, p and n at once are B x B x B
+    (for phi, |n - a| and |p - a| stay B x B matrices).
+    """
+    add, sub, mul = F.broadcast_add, F.broadcast_sub, F.broadcast_mul
     if angle == 'phi':
-        dot = s_pn - s_an - s_ap + s_aa                    # <n - a, p - a>
-        u2 = s_nn - 2 * s_an + s_aa                        # |n - a|^2
+        dot = add(sub(s_pn, s_an), sub(s_aa, s_ap))               # <n - a, p - a>
+        u2 = add(sub(s_nn, 2 * s_an), s_aa)                      # |n - a|^2
     else:
-        dot = s_an - s_pn - 0.5 * (s_aa - s_pp)            # <n - c, a - p>
-        u2 = s_nn - s_an - s_pn + 0.25 * (s_aa + 2 * s_ap + s_pp)  # |n - c|^2
-    v2 = s_aa - 2 * s_ap + s_pp                            # |p - a|^2 = |a - p|^2
+        dot = sub(sub(s_an, s_pn), 0.5 * sub(s_aa, s_pp))         # <n - c, a - p>
+        u2 = add(sub(sub(s_nn, s_an), s_pn),
+                 0.25 * add(add(s_aa, 2 * s_ap), s_pp))          # |n - c|^2
+    v2 = add(sub(s_aa, 2 * s_ap), s_pp)                          # |p - a|^2 = |a - p|^2
     tau2 = tau * tau
-    cos = dot / F.sqrt(F.maximum(u2, tau2) * F.maximum(v2, tau2))
-    valid = (u2 > tau2) * (v2 > tau2)
-    return F.clip(cos, -1.0, 1.0) * valid
+    cos = F.broadcast_div(dot, F.sqrt(mul(F.maximum(u2, tau2), F.maximum(v2, tau2))))
+    valid = mul(u2 > tau2, v2 > tau2)
+    return mul(F.clip(cos, -1.0, 1.0), valid)
 
 
 class DirectionRegularizedTripletLoss(HybridBlock):
@@ -57,7 +64,8 @@ class DirectionRegularizedTripletLoss(HybridBlock):
     For every (a, p, n) with p != a a positive and n a negative of a:
     ``max(0, d_ap - d_an + margin - sign * gamma * R(a, p, n))`` with Euclidean
     distances; the loss is the mean over all such triplets (0 without any).
-    ``gamma = 0`` gives the plain all-triplet loss. O(B^3) memory.
+    ``gamma = 0`` gives the plain all-triplet loss. O(B^3) time and memory: every triplet
+    is a term; only the few cube-sized operations that need all three axes are cubes.
     """
 
     def __init__(self, margin=0.2, gamma=0.3, angle='phi', sign=1.0, tau=1e-3, **kwargs):
@@ -66,18 +74,17 @@ class DirectionRegularizedTripletLoss(HybridBlock):
         self.angle = check_angle(angle)
 
     def hybrid_forward(self, F, x, labels):
-        gram = F.dot(x, x, transpose_b=True)
         dist = euclidean(F, x)
         _, positive, negative = label_masks(F, labels, dist)
-        norms = F.sum(F.square(x), axis=1)
-        # Every (a, p, n) entry of a B x B x B cube; axes are (a, p, n).
-        d_ap_minus_d_an = F.broadcast_sub(dist.expand_dims(2), dist.expand_dims(1))
-
-        def cube(t):
-            return F.broadcast_like(t, d_ap_minus_d_an)
-        r = dr_cosine(F, cube(norms.reshape((-1, 1, 1))), cube(norms.reshape((1, -1, 1))),
-                      cube(norms.reshape((1, 1, -1))), cube(gram.expand_dims(2)),
-                      cube(gram.expand_dims(1)), cube(gram.expand_dims(0)), self.angle, self.tau)
-        terms = d_ap_minus_d_an + self.margin - self.sign * self.gamma * r
+        # Axes (a, p, n): d_ap + margin - d_an, broadcast from the B x B matrix.
+        terms = F.broadcast_sub((dist + self.margin).expand_dims(2), dist.expand_dims(1))
+        if self.gamma:   # gamma = 0 is the plain loss: R is not needed
+            gram = F.dot(x, x, transpose_b=True)
+            norms = F.sum(F.square(x), axis=1)
+            # Each dot product enters with only its own axes; dr_cosine broadcasts.
+            r = dr_cosine(F, norms.reshape((-1, 1, 1)), norms.reshape((1, -1, 1)),
+                          norms.reshape((1, 1, -1)), gram.expand_dims(2), gram.expand_dims(1),
+                          gram.expand_dims(0), self.angle, self.tau)
+            terms = terms - (self.sign * self.gamma) * r
         valid = F.broadcast_mul(positive.expand_dims(2), negative.expand_dims(1))
         return F.sum(F.relu(terms) * valid) / F.maximum(F.sum(valid), 1)

@@ -48,13 +48,37 @@ def _entropy(counts, total):
     return np.maximum(terms.sum(axis=-1), 0.0)
 
 
+def _cell_counts(cells, num_cells):
+    """(row, cell, count) of the non-empty (row, cell) pairs of an (M, B) matrix of cell ids
+    in [0, num_cells), ordered by row, then cell (as ``np.unique`` of row * num_cells + cell).
+
+    Counting rather than sorting (the greedy inference's hot spot): the cells that occur
+    anywhere are renumbered 0..U-1 in order and counted per row with one bincount over
+    M x U bins. In the greedy step a point is in its current cluster or the candidate's,
+    so U is at most twice the number of (cluster, label) cells; should U exceed a few
+    times B (more bins than entries), it sorts instead.
+    """
+    m, b = cells.shape
+    present = np.zeros(num_cells, dtype=bool)
+    present[cells.reshape(-1)] = True
+    used = np.flatnonzero(present)
+    if len(used) > 4 * b:
+        flat, counts = np.unique((np.arange(m)[:, None] * num_cells + cells).reshape(-1),
+                                 return_counts=True)
+        return flat // num_cells, flat % num_cells, counts
+    compact = np.cumsum(present) - 1
+    counts = np.bincount((np.arange(m)[:, None] * len(used) + compact[cells]).reshape(-1),
+                         minlength=m * len(used)).reshape(m, len(used))
+    row, column = np.nonzero(counts)
+    return row, used[column], counts[row, column]
+
+
 def _nmi_rows(assignments, y_index, num_labels):
     """NMI of each row of ``assignments`` (M, B; values 0..K-1) against ``y_index``."""
     m, b = assignments.shape
     k = int(assignments.max()) + 1
-    flat = (np.arange(m)[:, None] * k + assignments) * num_labels + y_index[None, :]
-    cells, n_cell = np.unique(flat.reshape(-1), return_counts=True)
-    row, cluster, label = cells // (k * num_labels), (cells // num_labels) % k, cells % num_labels
+    row, cell, n_cell = _cell_counts(assignments * num_labels + y_index[None, :], k * num_labels)
+    cluster, label = cell // num_labels, cell % num_labels
     n_cluster = np.bincount((np.arange(m)[:, None] * k + assignments).reshape(-1),
                             minlength=m * k).reshape(m, k)
     n_label = np.bincount(y_index, minlength=num_labels)

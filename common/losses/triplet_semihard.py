@@ -20,21 +20,18 @@ defined, so we count nothing for it.
 from mxnet.gluon import HybridBlock
 
 from ..distances import squared_euclidean
-from ..mining import BIG, any_along, label_masks
-
-# Halving steps of the search for d_ap among an anchor's sorted negatives: 2^SEARCH_STEPS - 1
-# negatives per anchor at most, far beyond any batch whose B x B distances fit in memory.
-SEARCH_STEPS = 20
+from ..mining import BIG, any_along, count_reached, label_masks
 
 
 class TripletSemiHardLoss(HybridBlock):
     """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
 
-    O(B^2 log B): each anchor's negatives are sorted once, and for every positive pair
-    the number c of negatives with D_an <= D_ap is found by a binary search in them (a
-    fixed number of halving steps, each one O(B^2)); the semi-hard negative is then the
-    (c+1)-th nearest, and the farthest one when c is all of them. Among negatives at
-    exactly the same distance the sort decides which one receives the gradient.
+    O(B^2 log B) time, O(B^2) memory: each anchor's negatives are sorted once, and for
+    every positive pair the number c of negatives with D_an <= D_ap is found by a binary
+    search in them (``count_reached``: a fixed number of halving steps, each O(B^2)). The
+    semi-hard negative is then the (c+1)-th nearest, and the farthest one when c is all
+    of them. Among negatives at exactly the same distance the sort decides which one
+    receives the gradient (the value is the same).
     """
 
     def __init__(self, margin=1.0, **kwargs):
@@ -45,23 +42,16 @@ class TripletSemiHardLoss(HybridBlock):
         dist = squared_euclidean(F, embeddings)
         _, positive, negative = label_masks(F, labels, dist)
         d = F.stop_gradient(dist)
-        # Column n of row a, for an (a, j) matrix of column indices.
-        order = F.argsort(F.where(negative, d, F.ones_like(d) * BIG), axis=1)  # nearest first
-        rows = F.broadcast_like(F.contrib.arange_like(order, axis=0).reshape((-1, 1)), order)
+        # Indices in the loss's dtype (argsort gives float32): taken from an arange.
+        negatives_only = F.where(negative, d, F.ones_like(d) * BIG)
+        order = F.take(F.contrib.arange_like(d, axis=1), F.argsort(negatives_only, axis=1))
+        rows = F.broadcast_like(F.contrib.arange_like(d, axis=0).reshape((-1, 1)), d)
 
-        def at(matrix, columns):
+        def at(matrix, columns):        # matrix[a, columns[a, j]] for every (a, j)
             return F.gather_nd(matrix, F.stack(rows, columns, axis=0))
-        nearest = at(d, order)                      # a's distances in that order
+        nearest = at(negatives_only, order)         # ascending, BIG after the negatives
         count = F.sum(negative, axis=1, keepdims=True)
-        width = F.sum(F.ones_like(count.reshape((1, -1))), axis=1, keepdims=True)  # B, (1, 1)
-        # below[a, p] = #{n negative: D_an <= D_ap}: the largest c with nearest[a, c-1] <= D_ap
-        # (the entries past the negatives are BIG, so c never goes beyond them).
-        below = F.zeros_like(d)
-        for step in (2 ** s for s in reversed(range(SEARCH_STEPS))):
-            trial = below + step
-            fits = F.broadcast_lesser_equal(trial, width)
-            probe = at(nearest, F.broadcast_minimum(trial, width) - 1)
-            below = below + step * fits * (probe <= d)
+        below = count_reached(F, nearest, d)        # #{n negative: D_an <= D_ap}, never BIG
         semi_hard = F.broadcast_lesser(below, count)
         rank = F.where(semi_hard, below, F.broadcast_like(F.relu(count - 1), below))
         d_neg = at(dist, at(order, rank))           # the gradient flows to that negative
