@@ -21,6 +21,7 @@ step in our fastest hybridized mode, for benchmarks that express costs in traini
 """
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import statistics
@@ -75,7 +76,19 @@ def random_batch(image_size, batch_size, seed=0):
     import numpy as np
     rng = np.random.RandomState(seed)
     x = rng.standard_normal((batch_size, 3, image_size, image_size)).astype(np.float32)
-    return x, batch_labels(batch_size).astype(np.float32)
+    labels = batch_labels(batch_size)
+    if seed:  # later batches mix the order of the classes, as a sampler's batches do
+        labels = rng.permutation(labels)
+    return x, labels.astype(np.float32)
+
+
+# Timed steps cycle through this many batches: on one fixed batch the loss reaches 0 within
+# a few steps and its backward pass stops doing work.
+BATCHES = 4
+
+
+def random_batches(image_size, batch_size):
+    return [random_batch(image_size, batch_size, seed) for seed in range(BATCHES)]
 
 
 def _timed(step, steps, warmup):
@@ -139,8 +152,9 @@ def mxnet_time(image_size, batch_size, mode, steps, warmup, optimizer='adam'):
     if framework != 'mxnet':
         raise ValueError('bench_training_step: %s is not an MXNet mode' % mode)
     net, loss = mxnet_network()
-    x_np, y_np = random_batch(image_size, batch_size)
-    x, y = mx.nd.array(x_np), mx.nd.array(y_np)
+    batches = [(mx.nd.array(x), mx.nd.array(y)) for x, y in random_batches(image_size,
+                                                                           batch_size)]
+    count = itertools.count()
     step_block = None
     if hybrid is not None:
         if mode == 'static-fused':
@@ -152,6 +166,7 @@ def mxnet_time(image_size, batch_size, mode, steps, warmup, optimizer='adam'):
     trainer = _mxnet_trainer(net, optimizer)
 
     def step():
+        x, y = batches[next(count) % len(batches)]
         with autograd.record():
             value = step_block(x, y) if step_block is not None else loss(net(x), y)
         value.backward()
@@ -195,17 +210,19 @@ def torch_time(image_size, batch_size, mode, steps, warmup, optimizer='adam'):
     variant = MODES[mode][1]
     torch.manual_seed(0)
     net = InceptionBNEmbedding(EMBED_DIM).train()
-    x_np, y_np = random_batch(image_size, batch_size)
-    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in random_batches(image_size,
+                                                                                   batch_size)]
     if variant in ('channels_last', 'compile'):
         net = net.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
+        batches = [(x.contiguous(memory_format=torch.channels_last), y) for x, y in batches]
+    count = itertools.count()
     opt = torch_optimizer(net.parameters(), optimizer)
     forward = net
     if variant == 'compile':
         forward = torch.compile(net)
 
     def step():
+        x, y = batches[next(count) % len(batches)]
         opt.zero_grad(set_to_none=True)
         value = triplet_semihard_loss(forward(x), y)
         value.backward()

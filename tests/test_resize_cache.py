@@ -5,13 +5,13 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from layouts import write_cub
 
 from common.data.cars196 import load_cars196
 from common.data.cub import load_cub
 from common.data.folder import load_folder
 from common.data.resize_cache import MANIFEST, main
 from common.data.transforms import crop_box, read_image
+from layouts import write_cub
 
 
 def write_image(path, width, height, seed=0, box=None):
@@ -65,6 +65,14 @@ def test_resizes_the_shorter_side_and_keeps_the_layout(tree, capsys):
         assert [os.path.relpath(p, src) for p in a.paths] == [os.path.relpath(p, dst)
                                                              for p in b.paths]
     assert not [f for f in os.listdir(dst / 'a') if f.endswith('.part')]
+
+
+def test_a_process_pool_gives_the_same_cache(tree, tmp_path):
+    src, dst, sizes = tree
+    assert main([str(src), str(dst), '--workers', '1']) == 0
+    assert main([str(src), str(tmp_path / 'pooled'), '--workers', '2']) == 0
+    for rel in sizes:
+        assert (tmp_path / 'pooled' / rel).read_bytes() == (dst / rel).read_bytes()
 
 
 def test_a_second_run_redoes_only_what_changed(tree, capsys):
@@ -180,9 +188,11 @@ def test_cars_boxes_are_rewritten_in_cached_pixels(tmp_path):
     expected = {'train': (98, 98), 'test': (98, 98)}
     original, cached = load_cars196(str(src), expected), load_cars196(str(dst), expected)
     np.testing.assert_allclose(original.train.boxes[0], [30, 40, 200, 100])
-    factor = 256 / 480
-    np.testing.assert_allclose(cached.test.boxes, original.test.boxes * factor, atol=1e-6)
+    factor_x, factor_y = 341 / 640, 256 / 480   # each axis by its own rounding
+    np.testing.assert_allclose(cached.test.boxes,
+                               original.test.boxes * [factor_x, factor_y, factor_x, factor_y],
+                               atol=1e-6)
     assert cached.train.class_names == original.train.class_names
     crop = crop_box(read_image(cached.train.paths[0]), cached.train.boxes[0])
-    assert abs(crop.shape[1] - 200 * factor) <= 1 and abs(crop.shape[0] - 100 * factor) <= 1
+    assert abs(crop.shape[1] - 200 * factor_x) <= 1 and abs(crop.shape[0] - 100 * factor_y) <= 1
     assert crop.mean() > 240

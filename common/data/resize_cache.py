@@ -34,6 +34,7 @@ upsampled to the crop size; keep the original images (or a larger
 """
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -61,7 +62,8 @@ def is_image(name):
 def scan(src):
     """(image files, other files): relative paths under ``src``, sorted."""
     images, others = [], []
-    for folder, dirs, files in os.walk(src, onerror=_raise):
+    # Symlinked class folders count, as they do for the dataset loaders.
+    for folder, dirs, files in os.walk(src, onerror=_raise, followlinks=True):
         dirs.sort()
         for name in sorted(files):
             rel = os.path.relpath(os.path.join(folder, name), src)
@@ -210,6 +212,19 @@ def check_destination(src, dst):
         raise CacheError('resize_cache: DST %s is not writable; choose a writable folder' % dst)
 
 
+def run_jobs(jobs, workers):
+    """``resize_one`` over ``jobs``, in this process or in a pool of ``workers``."""
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(resize_one, jobs)
+        return
+    # Spawned, not forked: a fork of a process whose OpenCV / OpenMP threads hold
+    # locks can deadlock in the child (seen with scipy and cv2 loaded by the caller).
+    context = multiprocessing.get_context('spawn')
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context,
+                             initializer=_init_worker) as pool:
+        yield from pool.map(resize_one, jobs, chunksize=16)
+
+
 def _stderr(message):
     print(message, file=sys.stderr)
 
@@ -233,17 +248,14 @@ def build_cache(src, dst, short_side=256, quality=95, workers=None, log=_stderr)
               'failed': 0, 'other files copied': 0}
     jobs = [(src, dst, r, short_side, quality) for r in todo]
     try:
-        if jobs:
-            workers = workers or os.cpu_count() or 1
-            with ProcessPoolExecutor(min(workers, len(jobs)), initializer=_init_worker) as pool:
-                for rel, result in pool.map(resize_one, jobs, chunksize=16):
-                    if isinstance(result, str):
-                        counts['failed'] += 1
-                        log('resize_cache: cannot make %s from %s: %s'
-                            % (os.path.join(dst, rel), os.path.join(src, rel), result))
-                        continue
-                    sizes[rel] = result
-                    counts['copied' if result[:2] == result[2:] else 'resized'] += 1
+        for rel, result in run_jobs(jobs, workers or os.cpu_count() or 1):
+            if isinstance(result, str):
+                counts['failed'] += 1
+                log('resize_cache: cannot make %s from %s: %s'
+                    % (os.path.join(dst, rel), os.path.join(src, rel), result))
+                continue
+            sizes[rel] = result
+            counts['copied' if result[:2] == result[2:] else 'resized'] += 1
     finally:
         # Kept even when interrupted, so the next run skips what is done.
         write_manifest(dst, short_side, quality, sizes)
