@@ -43,10 +43,24 @@ class DirectionRegularization(ClassBalancedScript):
     def logfile(self, args):
         return with_postfix(args.logfile, args.loss)
 
+    def positive_slots(self, args):
+        """Most positives an anchor can have in one batch (None: no bound, the full cube).
+
+        ClassBalancedBatchSampler draws each class at most once per batch and at most K
+        distinct images of it (fewer for a small class), so an anchor has at most K - 1
+        positives, on one device or split across several. The loss turns an overflow
+        into NaN, which the training loop stops on.
+        """
+        if self.sampler_kind(args) != 'class_balanced':
+            return None
+        return max(args.batch_k - 1, 1)
+
     def build_loss(self, args, dataset):
         dr = dict(gamma=args.gamma, angle=args.dr_angle, sign=args.dr_sign)
         if args.loss == 'triplet':
-            return DirectionRegularizedTripletLoss(args.margin, **dr)
+            # B x (K - 1) x B triplet terms instead of B x B x B; same value and gradient.
+            return DirectionRegularizedTripletLoss(args.margin, **dr,
+                                                   positive_slots=self.positive_slots(args))
         if args.loss == 'proxynca':
             return ProxyNCALoss(dataset.train.num_classes, args.embed_dim,
                                 scale=args.embedding_multiplier, temperature=args.temperature,

@@ -73,7 +73,9 @@ FACTORIES = {
     'ContrastiveLoss': [('', lambda b: L.ContrastiveLoss(), pk_labels, DIM)],
     'DirectionRegularizedTripletLoss': [
         ('phi', lambda b: L.DirectionRegularizedTripletLoss(), pk_labels, DIM),
-        ('theta', lambda b: L.DirectionRegularizedTripletLoss(angle='theta'), pk_labels, DIM)],
+        ('theta', lambda b: L.DirectionRegularizedTripletLoss(angle='theta'), pk_labels, DIM),
+        ('slots', lambda b: L.DirectionRegularizedTripletLoss(positive_slots=LARGE // CLASSES - 1),
+         pk_labels, DIM)],
     'DiscriminativeLoss': [('', lambda b: L.DiscriminativeLoss(CLASSES, 1.0), pk_labels,
                             CLASSES)],
     'FacilityLocationLoss': [('', lambda b: L.FacilityLocationLoss(), pk_labels, DIM)],
