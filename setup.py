@@ -37,7 +37,8 @@ setup(
     install_requires=REQUIREMENTS,
     # scikit-image ships the test photos; 0.24.0 is the last that accepts numpy 1.23.
     # bench: the PyTorch side of bench/bench_training_step.py (never imported by the toolkit).
-    # Off this project's machines, take torch's CPU build: add
+    # Install it into a separate venv: with torch >= 2 importable, gluoncv 0.10.5 refuses
+    # to build its model-zoo networks (resnet*, googlenet). Off this project's machines add
     # --extra-index-url https://download.pytorch.org/whl/cpu (PyPI's default is a CUDA build).
     extras_require={'test': ['pytest', 'scikit-image==0.24.0'],
                     'bench': ['torch==2.13.0']},

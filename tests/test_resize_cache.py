@@ -64,7 +64,7 @@ def test_resizes_the_shorter_side_and_keeps_the_layout(tree, capsys):
         assert a.class_names == b.class_names and a.labels.tolist() == b.labels.tolist()
         assert [os.path.relpath(p, src) for p in a.paths] == [os.path.relpath(p, dst)
                                                              for p in b.paths]
-    assert not [f for f in os.listdir(dst / 'a') if f.endswith('.part')]
+    assert not [f for f in os.listdir(dst / 'a') if '.tmp' in f]
 
 
 def test_a_process_pool_gives_the_same_cache(tree, tmp_path):

@@ -67,7 +67,7 @@ def test_command_line_on_a_folder_tree(tmp_path):
 def test_bad_input_gives_one_line_errors(tmp_path):
     base = [sys.executable, 'train_triplet_semihard.py', '--results-dir', str(tmp_path)]
     cases = [(['--dataset', 'CUB', '--data-path', str(tmp_path)], 'images.txt not found'),
-             (['--epochs', '0'], '--epochs must be positive'),
+             (['--epochs', '-1'], '--epochs must be >= 0'),
              (['--dataset', 'folder', '--data-path', str(tmp_path / 'none'), '--no-pretrained'],
               'is not a directory'),
              (['--model', 'vgg'], "invalid choice: 'vgg'")]

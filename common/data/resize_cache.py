@@ -43,6 +43,7 @@ from concurrent.futures import ProcessPoolExecutor
 import cv2
 import numpy as np
 
+from ..records import write_atomically, write_json_atomic
 from .folder import IMAGE_EXTENSIONS
 from .transforms import resize_short
 
@@ -90,7 +91,6 @@ def _encode(path, img, quality):
 def resize_one(job):
     """Make one cached image; returns (rel, [src w, src h, dst w, dst h]) or (rel, error)."""
     src, dst, rel, short_side, quality = job
-    part = None
     try:
         # IMREAD_COLOR as in training: the same EXIF rotation and channels as read_image.
         img = cv2.imread(os.path.join(src, rel), cv2.IMREAD_COLOR)
@@ -99,24 +99,25 @@ def resize_one(job):
         h, w = img.shape[:2]
         out = os.path.join(dst, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        # Written under a temporary name and renamed, so an interrupted run leaves no
-        # half-written image that a later run would take as cached.
-        part = out + '.part'
+        # Written then renamed, so an interrupted run leaves no half-written image that a
+        # later run would take as cached.
         if min(h, w) <= short_side:
-            shutil.copyfile(os.path.join(src, rel), part)
+            write_atomically(out, lambda tmp: shutil.copyfile(os.path.join(src, rel), tmp))
             new_h, new_w = h, w
         else:
             small = resize_short(img, short_side, cv2.INTER_AREA)
             new_h, new_w = small.shape[:2]
-            with open(part, 'wb') as f:
-                f.write(_encode(out, small, quality))
-        os.replace(part, out)
+            data = _encode(out, small, quality)
+            write_atomically(out, lambda tmp: _write_bytes(tmp, data))
         return rel, [w, h, new_w, new_h]
     except (OSError, ValueError, cv2.error) as e:
-        if part is not None and os.path.exists(part):
-            os.remove(part)
         message = str(e).strip()
         return rel, message.splitlines()[0] if message else type(e).__name__
+
+
+def _write_bytes(path, data):
+    with open(path, 'wb') as f:
+        f.write(data)
 
 
 def _init_worker():
@@ -137,10 +138,8 @@ def read_manifest(dst, short_side, quality):
 
 
 def write_manifest(dst, short_side, quality, sizes):
-    path = os.path.join(dst, MANIFEST)
-    with open(path + '.part', 'w') as f:
-        json.dump({'short_side': short_side, 'quality': quality, 'images': sizes}, f)
-    os.replace(path + '.part', path)
+    write_json_atomic(os.path.join(dst, MANIFEST),
+                      {'short_side': short_side, 'quality': quality, 'images': sizes})
 
 
 def up_to_date(src_path, dst_path):

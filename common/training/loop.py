@@ -129,6 +129,9 @@ def epoch_seed(seed, epoch):
 
 
 def copy_weights(net):
+    # MKLDNN re-lays out weights in place during a forward pass, and a read issued before
+    # that has finished was seen to return a half-converted weight (bench_training_step).
+    mx.nd.waitall()
     return {name: p.data(p.list_ctx()[0]).copy() for name, p in net.collect_params().items()}
 
 
