@@ -100,7 +100,7 @@ class NormProxy(TrainingScript):
     def on_epoch_start(self, state):
         if state.args.warmup_epochs and state.epoch == state.args.warmup_epochs + 1:
             # As the playground: a new optimiser over all parameters, with fresh Adam state.
-            state.trainers[:] = [make_trainer(g, state.args.kvstore) for g in state.groups]
+            state.trainers[:] = [make_trainer(g, state.kvstore) for g in state.groups]
             state.recorder.info('Epoch %d: training all parameters from now on', state.epoch)
 
 

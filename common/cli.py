@@ -17,7 +17,13 @@ def build_parser(description, defaults):
     g.add_argument('--gpus', default='-1',
                    help='-1: all GPUs (the CPU when there is none); -2: the CPU; or GPU ids, '
                         'e.g. 0,1. The batch size is per device')
-    g.add_argument('--kvstore', default='device', help='MXNet kvstore for multi-device training')
+    g.add_argument('--kvstore', default='device',
+                   help='how gradients are summed: device, local or nccl (one process), '
+                        'dist_sync or dist_device_sync (several processes or machines started '
+                        'with the DMLC variables, see the README), horovod')
+    g.add_argument('--amp', action='store_true',
+                   help='mixed precision (MXNet AMP): convolutions and dense layers in float16 '
+                        'on GPUs, bfloat16 on CPUs; the loss blocks stay float32')
     g.add_argument('--num-workers', type=int, default=4, help='data loader worker processes')
 
     g = p.add_argument_group('data')
@@ -66,6 +72,10 @@ def build_parser(description, defaults):
     g.add_argument('--resume', action='store_true',
                    help='continue the interrupted invocation of this command from its last '
                         'checkpoint (<results-dir>/<log name>.state); starts afresh if none')
+    g.add_argument('--on-nonfinite', choices=('stop', 'skip'), default='stop',
+                   help='a batch with a NaN or infinite loss or gradient stops the run, or is '
+                        'skipped without an update; either way it is written to '
+                        '<results-dir>/<log name>.nonfinite/ to reproduce it')
     g.add_argument('--checkpoint-every', type=int, default=1, metavar='N',
                    help='save the training state every N epochs for --resume; 0: never')
 

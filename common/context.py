@@ -25,12 +25,26 @@ def get_contexts(gpus):
     if any(i < 0 for i in ids) or not ids:
         raise ValueError("--gpus %r: GPU ids must be >= 0 (use -1 for all GPUs, -2 for CPU)"
                          % gpus)
+    if not cuda_build():
+        raise ValueError('--gpus %s: this MXNet build has no GPU support; install a CUDA build '
+                         '(e.g. mxnet-cu112, see the README) or use --gpus -2 for the CPU' % gpus)
     available = mx.context.num_gpus()
     missing = [i for i in ids if i >= available]
     if missing:
-        raise ValueError('--gpus %s: this machine has %d GPU(s) visible to MXNet; use --gpus -2 '
-                         'for the CPU' % (gpus, available))
+        raise ValueError('--gpus %s: GPU %d does not exist, this machine has %d GPU(s) visible '
+                         'to MXNet (ids 0-%d); use existing ids or --gpus -2 for the CPU'
+                         % (gpus, missing[0], available, available - 1) if available else
+                         '--gpus %s: MXNet sees no GPU on this machine (check the driver and '
+                         'CUDA_VISIBLE_DEVICES); use --gpus -2 for the CPU' % gpus)
     return [mx.gpu(i) for i in ids]
+
+
+def cuda_build():
+    """Whether this MXNet was built with CUDA (the plain ``mxnet`` wheel is not)."""
+    try:
+        return mx.runtime.Features().is_enabled('CUDA')
+    except Exception:  # very old builds lack the feature list; num_gpus() then decides
+        return True
 
 
 def seed_everything(seed):

@@ -20,6 +20,25 @@ MARGIN = ('--batch-k', '4', '--iteration-per-epoch', '6', '--lr', '1e-3', '--no-
           '--save-model-prefix', 'none')
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start_until_epoch(argv, results, epoch, timeout=120):
+    """train_margin.py started in a process, returned once its records show ``epoch``;
+    (process, command, environment)."""
+    command = [sys.executable, 'train_margin.py'] + argv
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    jsonl = results / 'train_margin.jsonl'
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        if jsonl.exists() and [r for r in read_records(str(jsonl), 'epoch')
+                               if r['epoch'] == epoch]:
+            break
+        time.sleep(0.05)
+    return process, command, env
+
+
 class Interrupt(Exception):
     pass
 
@@ -88,22 +107,64 @@ def test_resume_without_a_saved_state_starts_afresh(glyph_root, tmp_path):
 
 def test_a_terminated_process_says_interrupted_and_resumes_to_the_same_result(glyph_root,
                                                                              tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=4)
-    command = [sys.executable, 'train_margin.py'] + argv
-    env = dict(os.environ, PYTHONPATH=root)
-    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
-    jsonl = tmp_path / 'train_margin.jsonl'
-    deadline = time.time() + 120
-    while time.time() < deadline and process.poll() is None:
-        if jsonl.exists() and [r for r in read_records(str(jsonl), 'epoch') if r['epoch'] == 2]:
-            break
-        time.sleep(0.2)
+    process, command, env = start_until_epoch(argv, tmp_path, 2)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and 'rerun the command with --resume' in err
     assert read_manifest(str(tmp_path / 'train_margin.manifest.json'))['status'] == 'interrupted'
-    subprocess.run(command + ['--resume'], cwd=root, env=env, check=True, capture_output=True)
+    subprocess.run(command + ['--resume'], cwd=ROOT, env=env, check=True, capture_output=True)
     resumed = read_manifest(str(tmp_path / 'train_margin.manifest.json'))['summary']
     full = run(Margin(), glyph_argv(glyph_root, tmp_path / 'full', *MARGIN, epochs=4))
     assert resumed == full
+
+
+def test_sigkill_mid_epoch_then_resume_gives_the_uninterrupted_result(glyph_root, tmp_path):
+    """No handler runs on SIGKILL: only what was already on disk counts."""
+    argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=4)
+    argv[argv.index('--iteration-per-epoch') + 1] = '20'  # epochs long enough to land inside
+    process, command, env = start_until_epoch(argv, tmp_path, 2)
+    time.sleep(0.5)  # into epoch 3 (or the state save before it: any moment must do)
+    assert process.poll() is None, 'the run ended before it could be killed'
+    process.kill()
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    manifest = read_manifest(str(tmp_path / 'train_margin.manifest.json'))
+    assert manifest['status'] == 'running'  # readable, and honest about what it knew
+    epochs = [r['epoch'] for r in read_records(str(tmp_path / 'train_margin.jsonl'), 'epoch')]
+    assert 3 not in epochs and 2 in epochs
+    done = subprocess.run(command + ['--resume'], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'Resuming run 1 after epoch' in done.stderr
+    resumed = read_manifest(str(tmp_path / 'train_margin.manifest.json'))
+    full_argv = glyph_argv(glyph_root, tmp_path / 'full', *MARGIN, epochs=4)
+    full_argv[full_argv.index('--iteration-per-epoch') + 1] = '20'
+    assert resumed['status'] == 'finished' and resumed['summary'] == run(Margin(), full_argv)
+
+
+def test_sigterm_unwinds_the_main_process_only_and_main_restores_the_handler(tmp_path):
+    """Forked data workers inherit the handler; their pool stops them with SIGTERM, and a
+    worker that raised instead of dying once hung the pool's join (and a whole run)."""
+    from common.training.script import terminate_as_interrupt
+    previous = signal.signal(signal.SIGTERM, terminate_as_interrupt(os.getpid()))
+    try:
+        child = os.fork()
+        if child == 0:  # a forked worker
+            try:
+                time.sleep(30)
+            finally:
+                os._exit(3)  # reached only if the signal raised instead of killing
+        time.sleep(0.2)
+        os.kill(child, signal.SIGTERM)
+        _, status = os.waitpid(child, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+        with pytest.raises(KeyboardInterrupt, match='SIGTERM'):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    with pytest.raises(SystemExit):  # main() runs and fails on the data ...
+        Margin().main(['--dataset', 'MNIST', '--data-path', str(tmp_path), '--results-dir',
+                       str(tmp_path)])
+    assert signal.getsignal(signal.SIGTERM) is previous  # ... and leaves the handler as it was

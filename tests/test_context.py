@@ -1,6 +1,7 @@
 import mxnet as mx
 import pytest
 
+from common import context
 from common.context import get_contexts, seed_everything
 
 
@@ -9,7 +10,26 @@ def test_cpu_contexts_without_gpus():
         pytest.skip('this machine has GPUs')
     assert get_contexts('-1') == [mx.cpu()]
     assert get_contexts('-2') == [mx.cpu()]
-    with pytest.raises(ValueError, match='--gpus 0: this machine has 0 GPU'):
+    with pytest.raises(ValueError, match='--gpus 0: .*use --gpus -2 for the CPU'):
+        get_contexts('0')
+
+
+def test_a_cpu_only_build_is_named(monkeypatch):
+    monkeypatch.setattr(context, 'cuda_build', lambda: False)
+    with pytest.raises(ValueError, match='--gpus 0: this MXNet build has no GPU support; '
+                                         'install a CUDA build'):
+        get_contexts('0')
+
+
+def test_a_gpu_that_does_not_exist_is_named(monkeypatch):
+    monkeypatch.setattr(context, 'cuda_build', lambda: True)
+    monkeypatch.setattr(mx.context, 'num_gpus', lambda: 2)
+    with pytest.raises(ValueError, match='--gpus 0,3: GPU 3 does not exist, this machine has 2 '
+                                         r'GPU\(s\) visible to MXNet \(ids 0-1\)'):
+        get_contexts('0,3')
+    assert get_contexts('1') == [mx.gpu(1)]
+    monkeypatch.setattr(mx.context, 'num_gpus', lambda: 0)
+    with pytest.raises(ValueError, match='MXNet sees no GPU on this machine'):
         get_contexts('0')
 
 

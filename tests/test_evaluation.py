@@ -149,3 +149,73 @@ def test_nmi_agrees_with_scikit_learn_kmeans_on_overlapping_blobs():
     ours = evaluate(x, y, recall_ks=(1,), compute_map_at_r=False)['NMI']
     sk = KMeans(20, n_init=10, random_state=0).fit_predict(x)
     assert abs(ours - nmi(y, sk)) < 1.5
+
+
+def evaluated(x, y, **options):
+    """(metrics, the EvaluationWarning messages) of ``evaluate``."""
+    import warnings
+
+    from common.evaluation import EvaluationWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        metrics = evaluate(x, y, recall_ks=(1, 2), **options)
+    return metrics, [str(w.message) for w in caught if w.category is EvaluationWarning]
+
+
+def test_collapsed_embeddings_say_that_kmeans_found_one_cluster():
+    metrics, notes = evaluated(np.ones((40, 8), np.float32), np.repeat(np.arange(10), 4))
+    assert metrics['NMI'] == 0.0
+    assert notes == ['k-means found 1 of 10 clusters (the embeddings hold 1 distinct points); '
+                     'NMI measures that clustering']
+
+
+def test_a_single_class_or_one_item_per_class_gives_nan_and_says_why():
+    x = np.random.RandomState(0).randn(40, 8).astype(np.float32)
+    metrics, notes = evaluated(x, np.zeros(40, int))
+    assert np.isnan(metrics['NMI']) and metrics['R@1'] == 100.0
+    assert notes == ['NMI is undefined with a single class (NaN)']
+    metrics, notes = evaluated(x, np.arange(40))
+    assert all(np.isnan(v) for v in metrics.values())
+    assert notes == ['no query has another item of its class to find: Recall@K and MAP@R are '
+                     'undefined (NaN)', 'NMI is undefined with one item per class (NaN)']
+
+
+def test_queries_without_a_match_are_counted_and_named():
+    x = np.random.RandomState(0).randn(40, 8).astype(np.float32)
+    y = np.repeat(np.arange(10), 4)
+    y[:3] = [100, 101, 102]
+    metrics, notes = evaluated(x, y)
+    assert notes == ['4 of 40 queries have no other item of their class; they count as misses '
+                     'in Recall@K and are left out of MAP@R']
+    assert 0 <= metrics['R@1'] <= 100 * 36 / 40
+
+
+def test_a_kmeans_failure_is_nan_with_the_reason(monkeypatch):
+    import common.evaluation as evaluation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError('Error in faiss: out of memory')
+    monkeypatch.setattr(evaluation, 'kmeans_assign', broken)
+    x = np.random.RandomState(0).randn(40, 8).astype(np.float32)
+    metrics, notes = evaluated(x, np.repeat(np.arange(10), 4))
+    assert np.isnan(metrics['NMI']) and metrics['R@1'] >= 0
+    assert notes == ['k-means failed, NMI is NaN: Error in faiss: out of memory']
+
+
+def test_gpu_faiss_is_used_when_present_except_beyond_its_k_limit(monkeypatch):
+    """No GPU here: faiss's GPU cloning is replaced by a recorder that keeps the CPU index."""
+    from common.evaluation import knn
+    cloned = []
+
+    def to_all_gpus(index):
+        cloned.append(index.ntotal)
+        return index
+    monkeypatch.setattr(knn.faiss, 'index_cpu_to_all_gpus', to_all_gpus, raising=False)
+    x = np.random.RandomState(0).randn(3000, 4).astype(np.float32)
+    small, _ = exact_knn(x, k=10, use_gpu=True)
+    assert cloned == [0]  # cloned before the gallery is added
+    large, _ = exact_knn(x, k=2100, use_gpu=True)  # faiss GPU search stops at k = 2048
+    assert cloned == [0]
+    np.testing.assert_array_equal(large[:, :10], small)
+    monkeypatch.setattr(knn.faiss, 'get_num_gpus', lambda: 0)
+    assert not knn.gpu_available()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from common.data import DatasetError, font_faces, fonts, get_dataset
-from common.data.transforms import read_image
+from common.data.decode import read_image
 
 
 @pytest.fixture(scope='session')

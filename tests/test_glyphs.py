@@ -4,8 +4,8 @@ import os
 import numpy as np
 
 from common.data import get_dataset
+from common.data.decode import read_image
 from common.data.glyphs import CHARACTERS, usable_faces
-from common.data.transforms import read_image
 
 
 def test_usable_faces_exclude_symbol_fonts():

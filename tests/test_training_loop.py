@@ -1,3 +1,5 @@
+import os
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -5,23 +7,24 @@ from mxnet import gluon
 from mxnet.gluon import HybridBlock
 
 from common.losses import TripletSemiHardLoss
-from common.records import Recorder
+from common.records import Recorder, read_records
 from common.training import NonFiniteError, ParamGroup, RunState, TrainingScript, fit
-from common.training.loop import train_epoch
+from common.training.loop import MAX_FAULTS_WRITTEN, train_epoch
 from scripts import glyph_argv, run
 
 
 class NaNAfter(HybridBlock):
-    """Triplet loss that turns into NaN from its ``after``-th call."""
+    """Triplet loss that is NaN from its ``after``-th call on (only at that call if ``once``)."""
 
-    def __init__(self, after):
+    def __init__(self, after, once=False):
         super().__init__()
-        self.calls, self.after, self.inner = 0, after, TripletSemiHardLoss()
+        self.calls, self.after, self.once, self.inner = 0, after, once, TripletSemiHardLoss()
 
     def forward(self, x, labels):
         self.calls += 1
         value = self.inner(x, labels)
-        return value * float('nan') if self.calls >= self.after else value
+        nan = self.calls == self.after if self.once else self.calls >= self.after
+        return value * float('nan') if nan else value
 
 
 class NaNGradient(HybridBlock):
@@ -89,10 +92,10 @@ def test_best_epoch_is_the_first_with_the_highest_r1(tmp_path):
     trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.01})]
     state = RunState(args, 1, net, None, [mx.cpu()], None, None,
                      Recorder(str(tmp_path), None, stream=None), trainers, [group])
-    saved = []
-    net.save_parameters = lambda path: saved.append(path)
+    saved, save = [], net.save_parameters
+    net.save_parameters = lambda path: (saved.append(path), save(path))
     result = fit(state, Noop(), FakeLoader([batch]), lambda n: {'R@1': next(scores)}, [],
-                 save_path='best.params')
+                 save_path=str(tmp_path / 'best.params'))
     assert result.best_epoch == 2 and result.best == {'R@1': 60.0}
     assert result.last == {'R@1': 55.0}
     assert len(saved) == 2
@@ -127,3 +130,146 @@ def test_a_group_is_not_updated_before_its_start_epoch():
         state = RunState(None, 1, net, None, [mx.cpu()], None, None, None, epoch=epoch)
         train_epoch(state, batch, Noop(), trainers, [group])
         assert (not np.array_equal(net.weight.data().asnumpy(), before)) == changed
+
+
+class Watching(Script):
+    """Keeps what each training forward pass saw: images, labels (via the loss) and output."""
+
+    def __init__(self, loss):
+        super().__init__(loss)
+        self.seen, self.state = [], None
+
+    def forward(self, state, data):
+        self.state = state
+        out = state.net(data)
+        self.seen.append((data.asnumpy(), out.asnumpy()))
+        return out
+
+
+def test_a_nonfinite_batch_is_written_so_that_it_can_be_reproduced(glyph_root, tmp_path,
+                                                                   monkeypatch):
+    """With prefetching workers the dump still names the batch that failed: its images,
+    rebuilt from the written keys, and the written weights give the embeddings it saw."""
+    import json
+
+    import common.training.script as script_module
+    from common.data.image_dataset import ImageDataset
+    loaders = []
+    real_loader = script_module.train_loader
+
+    def train_loader(split, transform, *rest):
+        loaders.append((split, transform))
+        return real_loader(split, transform, *rest)
+    monkeypatch.setattr(script_module, 'train_loader', train_loader)
+    script = Watching(NaNAfter(3, once=True))
+    argv = glyph_argv(glyph_root, tmp_path, '--skip-pretrain-validation', '--num-workers', '2')
+    with pytest.raises(NonFiniteError, match='iteration 3: the loss is nan; lower --lr.*'
+                                             'looptest.nonfinite/run1_epoch1_iteration3'):
+        run(script, argv)
+    folder = tmp_path / 'train_looptest.nonfinite' / 'run1_epoch1_iteration3'
+    batch = json.load(open(folder / 'batch.json'))
+    assert batch['problem'] == 'the loss is nan' and (batch['run'], batch['epoch']) == (1, 1)
+    split, transform = loaders[0]
+    assert batch['labels'] == [int(split.labels[i]) for i in batch['indices']]
+    assert all(os.path.isfile(p) for p in batch['paths'])
+    images, embeddings = script.seen[2]
+    dataset = ImageDataset(split, transform)
+    rebuilt = np.stack([dataset[tuple(k)][0] for k in batch['keys']])
+    np.testing.assert_array_equal(rebuilt, images)
+    net = script.state.net
+    net.load_parameters(str(folder / 'net.params'))
+    with mx.autograd.record():  # training mode, as the loop ran it
+        again = net(mx.nd.array(rebuilt)).asnumpy()
+    np.testing.assert_allclose(again, embeddings, rtol=1e-5, atol=1e-6)
+
+
+def test_skipping_nonfinite_batches_is_counted_in_the_records(glyph_root, tmp_path):
+    from common.records import read_records
+    script = Script(NaNAfter(2, once=True))
+    summary = run(script, glyph_argv(glyph_root, tmp_path, '--skip-pretrain-validation',
+                                     '--on-nonfinite', 'skip', '--no-nmi'))
+    assert np.isfinite(summary['best']['R@1']['mean'])
+    records = read_records(str(tmp_path / 'train_looptest.jsonl'))
+    epoch = [r for r in records if r['kind'] == 'epoch'][0]
+    assert epoch['skipped_batches'] == 1 and np.isfinite(epoch['loss'])
+    skipped = [r for r in records if r['kind'] == 'skipped_batch']
+    assert [(r['epoch'], r['iteration']) for r in skipped] == [(1, 2)]
+    assert len(skipped[0]['indices']) == 32
+    folder = tmp_path / 'train_looptest.nonfinite' / 'run1_epoch1_iteration2'
+    assert (folder / 'batch.json').exists()
+    assert '1 non-finite batches skipped' in open(tmp_path / 'train_looptest.log').read()
+
+
+def test_an_epoch_of_only_nonfinite_batches_stops_even_when_skipping(glyph_root, tmp_path):
+    with pytest.raises(NonFiniteError, match='every one of its .* batches had a non-finite'):
+        run(Script(NaNAfter(after=1)), glyph_argv(glyph_root, tmp_path,
+                                                  '--skip-pretrain-validation',
+                                                  '--on-nonfinite', 'skip'))
+    # only the first few faulty batches are written
+    assert len(os.listdir(tmp_path / 'train_looptest.nonfinite')) == MAX_FAULTS_WRITTEN
+
+
+def test_a_run_stopped_by_a_nan_resumes_skipping_such_batches(glyph_root, tmp_path):
+    from common.records import read_manifest, read_records
+    argv = glyph_argv(glyph_root, tmp_path, '--skip-pretrain-validation', '--no-nmi', epochs=2)
+    with pytest.raises(NonFiniteError, match='epoch 2, iteration 3'):  # 61 batches per epoch
+        run(Script(NaNAfter(64, once=True)), argv)
+    assert read_manifest(str(tmp_path / 'train_looptest.manifest.json'))['status'] == 'failed'
+    run(Script(NaNAfter(3, once=True)), argv + ['--resume', '--on-nonfinite', 'skip'])
+    records = read_records(str(tmp_path / 'train_looptest.jsonl'))
+    assert [(r['epoch'], r['iteration']) for r in records if r['kind'] == 'skipped_batch'] == \
+        [(2, 3)]
+    assert [r['epoch'] for r in records if r['kind'] == 'epoch'] == [1, 2]
+
+
+
+AMP_RUN = """
+import json, sys
+import numpy as np
+from mxnet.gluon import HybridBlock
+from common.losses import TripletSemiHardLoss
+from scripts import glyph_argv, run
+from test_training_loop import Script
+
+seen = []
+
+class Float32Check(HybridBlock):
+    def __init__(self):
+        super().__init__()
+        self.inner = TripletSemiHardLoss()
+
+    def forward(self, x, labels):
+        seen.append(str(x.dtype))
+        return self.inner(x, labels)
+
+plain = run(Script(Float32Check()), glyph_argv(sys.argv[1], sys.argv[2] + '/fp32', '--no-nmi',
+                                               epochs=2))
+seen.clear()  # AMP from here on: it patches the operators of networks built afterwards
+amp = run(Script(Float32Check()), glyph_argv(sys.argv[1], sys.argv[2], '--amp', '--no-nmi',
+                                             epochs=2))
+print(json.dumps({'dtypes': sorted(set(seen)), 'plain': plain, 'amp': amp}))
+"""
+
+
+def test_amp_trains_with_finite_losses_and_float32_loss_inputs(glyph_root, tmp_path):
+    """bfloat16 on the CPU (MKLDNN builds): the loss block receives float32 embeddings and the
+    run ends close to the same run in float32. In a process of its own: AMP patches MXNet's
+    operators for the rest of the process."""
+    import json
+    import subprocess
+    import sys
+    if not mx.runtime.Features().is_enabled('MKLDNN'):
+        pytest.skip('this MXNet build has no MKLDNN, hence no bfloat16 AMP on the CPU')
+    tests = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(tests), tests]))
+    done = subprocess.run([sys.executable, '-c', AMP_RUN, glyph_root, str(tmp_path)], cwd=tests,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out['dtypes'] == ["<class 'numpy.float32'>"]
+    records = read_records(str(tmp_path / 'train_looptest.jsonl'), 'epoch')
+    assert [r['epoch'] for r in records] == [0, 1, 2]
+    assert all(np.isfinite(r['loss']) for r in records if 'loss' in r)
+    # bfloat16 keeps 8 bits of mantissa: close to, not equal to, the float32 run
+    plain, amp = out['plain']['last']['R@1']['mean'], out['amp']['last']['R@1']['mean']
+    assert abs(plain - amp) < 3, (plain, amp)

@@ -2,7 +2,8 @@
 import numpy as np
 from mxnet.gluon.data import Dataset
 
-from .transforms import crop_box, read_image
+from .decode import read_image
+from .transforms import crop_box
 
 
 class ImageDataset(Dataset):

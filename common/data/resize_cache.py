@@ -44,6 +44,7 @@ import cv2
 import numpy as np
 
 from ..records import write_atomically, write_json_atomic
+from .decode import read_image
 from .folder import IMAGE_EXTENSIONS
 from .transforms import resize_short
 
@@ -92,23 +93,22 @@ def resize_one(job):
     """Make one cached image; returns (rel, [src w, src h, dst w, dst h]) or (rel, error)."""
     src, dst, rel, short_side, quality = job
     try:
-        # IMREAD_COLOR as in training: the same EXIF rotation and channels as read_image.
-        img = cv2.imread(os.path.join(src, rel), cv2.IMREAD_COLOR)
-        if img is None:
-            raise ValueError('missing, truncated or not an image')
+        # Decoded as in training (channels, alpha, EXIF rotation), then encoded as BGR.
+        img = cv2.cvtColor(read_image(os.path.join(src, rel)), cv2.COLOR_RGB2BGR)
         h, w = img.shape[:2]
         out = os.path.join(dst, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         # Written then renamed, so an interrupted run leaves no half-written image that a
         # later run would take as cached.
         if min(h, w) <= short_side:
-            write_atomically(out, lambda tmp: shutil.copyfile(os.path.join(src, rel), tmp))
+            write_atomically(out, lambda tmp: shutil.copyfile(os.path.join(src, rel), tmp),
+                             durable=False)  # thousands of files: no sync each
             new_h, new_w = h, w
         else:
             small = resize_short(img, short_side, cv2.INTER_AREA)
             new_h, new_w = small.shape[:2]
             data = _encode(out, small, quality)
-            write_atomically(out, lambda tmp: _write_bytes(tmp, data))
+            write_atomically(out, lambda tmp: _write_bytes(tmp, data), durable=False)
         return rel, [w, h, new_w, new_h]
     except (OSError, ValueError, cv2.error) as e:
         message = str(e).strip()

@@ -16,18 +16,6 @@ INTERPOLATIONS = (cv2.INTER_NEAREST, cv2.INTER_LINEAR, cv2.INTER_AREA, cv2.INTER
                   cv2.INTER_LANCZOS4)
 
 
-class ImageReadError(IOError):
-    pass
-
-
-def read_image(path):
-    """RGB uint8 HWC; grayscale files come back with three channels."""
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise ImageReadError('cannot decode image %s (missing, truncated or not an image)' % path)
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-
-
 def crop_box(img, box):
     """Cut an (x, y, w, h) box, clipped to the image; a degenerate box keeps the image."""
     x, y, w, h = (int(v) for v in box)

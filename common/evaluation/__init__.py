@@ -3,6 +3,8 @@
 Knows nothing of MXNet networks; see :mod:`common.training.embed` for
 turning a dataset into embeddings.
 """
+import warnings
+
 import numpy as np
 
 from .clustering import kmeans_assign
@@ -27,6 +29,35 @@ def _check(name, embeddings, labels):
         raise ValueError('evaluate: %s embeddings contain NaN or infinity; training diverged'
                          % name)
     return embeddings.astype(np.float32), labels
+
+
+class EvaluationWarning(UserWarning):
+    """A metric is undefined or came out of a degenerate computation (the reason is the
+    message; callers put it in their records)."""
+
+
+def _note(message):
+    warnings.warn(message, EvaluationWarning, stacklevel=3)
+
+
+def _nmi(points, labels, seed, iters, use_gpu):
+    """NMI, or NaN with a warning saying why it cannot be trusted; never a silent 0."""
+    k = len(np.unique(labels))
+    if k < 2 or k == len(labels):
+        _note('NMI is undefined with %s (NaN)' % ('a single class' if k < 2 else
+                                                  'one item per class'))
+        return float('nan')
+    try:
+        clusters = kmeans_assign(points, k, seed=seed, niter=iters, use_gpu=use_gpu)
+    except Exception as e:  # faiss and scikit-learn raise many types; the run goes on
+        _note('k-means failed, NMI is NaN: %s' % (str(e).strip().splitlines() or [repr(e)])[-1])
+        return float('nan')
+    found = len(np.unique(clusters))
+    if found < k:
+        distinct = len(np.unique(points, axis=0))
+        _note('k-means found %d of %d clusters (the embeddings hold %d distinct points); NMI '
+              'measures that clustering' % (found, k, distinct))
+    return nmi(labels, clusters)
 
 
 def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings=None,
@@ -59,6 +90,13 @@ def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings
     relevant = np.array([count_of.get(y, 0) for y in q_labels.tolist()])
     if gallery is None:
         relevant = relevant - 1  # the query itself is not retrievable
+    alone = int(np.sum(relevant == 0))
+    if alone == len(relevant):
+        _note('no query has another item of its class to find: Recall@K and MAP@R are '
+              'undefined (NaN)')
+    elif alone:
+        _note('%d of %d queries have no other item of their class; they count as misses in '
+              'Recall@K and are left out of MAP@R' % (alone, len(relevant)))
     k = max(recall_ks)
     if compute_map_at_r:
         k = max(k, int(relevant.max()))
@@ -69,17 +107,16 @@ def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings
         hits[rows] = g_labels[idx[rows]] == q_labels[rows, None]
     del idx
 
-    results = {'R@%d' % kk: v for kk, v in recall_at_k(hits, recall_ks).items()}
+    results = {'R@%d' % kk: v if alone < len(relevant) else float('nan')
+               for kk, v in recall_at_k(hits, recall_ks).items()}
     if compute_nmi:
         points = queries if gallery is None else np.concatenate([queries, gallery])
         point_labels = q_labels if gallery is None else np.concatenate([q_labels, g_labels])
-        clusters = kmeans_assign(points, len(np.unique(point_labels)), seed=kmeans_seed,
-                                 niter=kmeans_iters, use_gpu=use_gpu)
-        results['NMI'] = nmi(point_labels, clusters)
+        results['NMI'] = _nmi(points, point_labels, kmeans_seed, kmeans_iters, use_gpu)
     if compute_map_at_r:
         results['MAP@R'] = map_at_r(hits, relevant)
     return results
 
 
-__all__ = ['evaluate', 'exact_knn', 'kmeans_assign', 'recall_at_k', 'map_at_r', 'nmi',
-           'gpu_available', 'DEFAULT_RECALL_KS']
+__all__ = ['evaluate', 'EvaluationWarning', 'exact_knn', 'kmeans_assign', 'recall_at_k',
+           'map_at_r', 'nmi', 'gpu_available', 'DEFAULT_RECALL_KS']

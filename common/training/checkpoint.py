@@ -21,12 +21,13 @@ import shutil
 
 import mxnet as mx
 
-from ..records import write_atomically, write_json_atomic
+from ..records import save_mxnet_file, write_atomically, write_json_atomic
 
 # Options that do not change what is computed, so a run may resume with other values.
 MAY_CHANGE_ON_RESUME = frozenset({
     'resume', 'num_workers', 'gpus', 'kvstore', 'results_dir', 'logfile', 'log_postfix',
-    'data_path', 'checkpoint_every', 'save_embeddings', 'save_model_prefix'})
+    'data_path', 'checkpoint_every', 'save_embeddings', 'save_model_prefix',
+    'on_nonfinite'})  # a run stopped by a NaN may go on skipping such batches
 
 
 class ResumeError(ValueError):
@@ -104,14 +105,17 @@ class TrainingState:
         target = os.path.join(run_folder, 'epoch%d' % state.epoch)
         shutil.rmtree(target, ignore_errors=True)
         os.makedirs(target)
-        state.net.save_parameters(os.path.join(target, 'net.params'))
+        # Each file is checked as it is written: the pointer below must never name a state
+        # that a full disk has cut short.
+        save_mxnet_file(os.path.join(target, 'net.params'), state.net.save_parameters)
         if list(state.loss.collect_params().keys()):
-            state.loss.save_parameters(os.path.join(target, 'loss.params'))
+            save_mxnet_file(os.path.join(target, 'loss.params'), state.loss.save_parameters)
         for i, trainer in enumerate(state.trainers):
-            trainer.save_states(os.path.join(target, 'trainer%d.states' % i))
+            write_atomically(os.path.join(target, 'trainer%d.states' % i), trainer.save_states)
         best_weights = progress.pop('best_weights', None)
         if best_weights is not None:
-            mx.nd.save(os.path.join(target, 'best.params'), best_weights)
+            save_mxnet_file(os.path.join(target, 'best.params'),
+                            lambda path: mx.nd.save(path, best_weights))
         with open(os.path.join(target, 'progress.pkl'), 'wb') as f:
             pickle.dump(dict(progress, epoch=state.epoch, sampler=state.sampler.__dict__,
                              extra=state.extra, trainers=len(state.trainers)), f)

@@ -16,7 +16,10 @@ def extract_embeddings(net, loader, contexts):
     outputs, labels = [], []
     for data, label in loader:
         for part in split_batch(data, contexts):
-            outputs.append(net(part).asnumpy())
+            out = net(part)
+            if out.dtype != np.float32:  # bfloat16 under --amp
+                out = out.astype('float32')
+            outputs.append(out.asnumpy())
         labels.append(label.asnumpy())
     return (np.concatenate(outputs).astype(np.float32),
             np.concatenate(labels).astype(np.int64).ravel())

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from ..records import write_atomically
+from ..records import save_mxnet_file, write_atomically
 
 
 def meta_class_maps(num_classes, members, meta_classes, seed):
@@ -86,7 +86,7 @@ class MemberStore:
         """``embeddings``: one (embeddings, labels) pair per evaluation split; ``metrics``:
         the ensemble's with this member; ``pretrain``: the metrics before any training."""
         if net is not None:
-            write_atomically(self.path(member, 'params'), lambda p: net.save_parameters(p))
+            save_mxnet_file(self.path(member, 'params'), net.save_parameters)
         arrays = {}
         for i, (emb, labels) in enumerate(embeddings):
             arrays['embeddings_%d' % i], arrays['labels_%d' % i] = emb, labels

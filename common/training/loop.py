@@ -20,7 +20,10 @@ from mxnet import autograd
 from tqdm import tqdm
 
 from ..context import seed_everything
+from ..records import save_mxnet_file
+from . import precision
 from .embed import split_batch
+from .faults import nonfinite_gradients, write_fault
 from .schedule import lr_at_epoch
 
 
@@ -46,6 +49,12 @@ class RunState:
     extra: Dict[str, Any] = field(default_factory=dict)    # saved with the checkpoints
     cache: Dict[str, Any] = field(default_factory=dict)    # rebuilt after a resume
     tags: Dict[str, Any] = field(default_factory=dict)  # added to every epoch record
+    batches: Any = None      # the loader's RecordedBatches: keys of the batch being trained on
+    fault_dir: Optional[str] = None  # where batches with non-finite results are written
+    skipped: int = 0         # batches of the current epoch left out as non-finite
+    kvstore: Any = 'device'  # what the trainers were built with (None: the reducer sums)
+    reducer: Any = None      # a distributed.GradientReducer when several workers train
+    amp: Optional[str] = None  # the low-precision type under --amp
 
 
 @dataclass
@@ -86,41 +95,92 @@ def gradient_arrays(groups):
     return grads
 
 
+def float32(embeddings, amp):
+    """Loss blocks compute in float32 whatever precision the network ran in."""
+    return embeddings.astype('float32') if amp else embeddings
+
+
 def train_epoch(state, loader, script, trainers, groups):
     """One pass over the loader; returns (mean batch loss, images seen).
 
-    Groups whose ``start_epoch`` is still ahead get gradients but no update.
+    Groups whose ``start_epoch`` is still ahead get gradients but no update. A
+    batch with a non-finite loss or gradient is written to ``state.fault_dir``
+    (see :mod:`.faults`) and stops the run, or, with ``--on-nonfinite skip``, is
+    left out (no update) and counted in ``state.skipped``.
     """
     active = [(t, g) for t, g in zip(trainers, groups) if g.active(state.epoch)]
-    total, batches, images = 0.0, 0, 0
+    skip = getattr(state.args, 'on_nonfinite', 'stop') == 'skip'
+    total, batches, images, state.skipped = 0.0, 0, 0, 0
     grads = None  # known only after the first forward pass completes deferred initialisation
     desc = 'run %d epoch %d' % (state.run, state.epoch)
     for it, (data, labels) in enumerate(tqdm(loader, desc=desc, leave=False, file=sys.stderr,
                                              disable=None), 1):
+        keys = state.batches.next_batch() if state.batches is not None else None
         parts = split_batch(data, state.contexts)
         label_parts = split_batch(labels, state.contexts)
         with autograd.record():
-            losses = [script.compute_loss(state, script.forward(state, x), y)
+            losses = [script.compute_loss(state, float32(script.forward(state, x), state.amp), y)
                       for x, y in zip(parts, label_parts)]
-        autograd.backward(losses)
+        precision.backward(losses, trainers, state.amp)
         grads = gradient_arrays(groups) if grads is None else grads
         value = sum(float(part.mean().asscalar()) for part in losses) / len(losses)
-        where = 'run %d, epoch %d, iteration %d' % (state.run, state.epoch, it)
+        if state.reducer is not None:  # every worker then sees the same gradients and loss
+            value = state.reducer.reduce(value)
+        problem = None
         if not math.isfinite(value):
-            raise NonFiniteError('%s: the loss is %s; lower --lr or check the data'
-                                 % (where, value))
-        if not all_finite(grads):
-            raise NonFiniteError('%s: a gradient is NaN or infinite (loss %.4g); lower --lr or '
-                                 'check the loss for division by zero' % (where, value))
+            problem = 'the loss is %s' % value
+        elif state.amp != 'float16' and not all_finite(grads):  # AMP skips float16 overflows
+            problem = 'a gradient is NaN or infinite (loss %.4g)' % value
+        if problem is not None:
+            where = 'run %d, epoch %d, iteration %d' % (state.run, state.epoch, it)
+            saved = fault_note(state, it, keys, problem, value, groups)
+            if not skip:
+                raise NonFiniteError('%s: %s; lower --lr, check the data, or rerun with '
+                                     '--resume --on-nonfinite skip%s' % (where, problem, saved))
+            state.skipped += 1
+            state.recorder.info('Skipped the batch of %s: %s%s', where, problem, saved)
+            state.recorder.write('skipped_batch', run=state.run, epoch=state.epoch,
+                                 iteration=it, problem=problem,
+                                 indices=[k[0] for k in keys] if keys else None)
+            continue
         for trainer, group in active:
             trainer.step(group.divisor)
         total += value
         batches += 1
         images += data.shape[0]
     if batches == 0:
+        if state.skipped:
+            raise NonFiniteError('epoch %d: every one of its %d batches had a non-finite loss '
+                                 'or gradient; lower --lr or check the data'
+                                 % (state.epoch, state.skipped))
         raise ValueError('epoch %d had no batches: the training split is smaller than one batch'
                          % state.epoch)
     return total / batches, images
+
+
+# Faulty batches written per run when they are skipped; later ones are only counted.
+MAX_FAULTS_WRITTEN = 5
+
+
+def fault_note(state, iteration, keys, problem, value, groups):
+    """Write the faulty batch (while under the limit); returns '; <where it is>' or ''."""
+    written = state.cache.setdefault('faults_written', 0)
+    if state.fault_dir is None or written >= MAX_FAULTS_WRITTEN:
+        return ''
+    state.cache['faults_written'] = written + 1
+    folder = write_fault(state.fault_dir, state, iteration, keys, problem, value,
+                         nonfinite_gradients(groups))
+    return '; the batch (image indices, paths, augmentation seeds) and the weights it met are ' \
+           'in %s' % folder
+
+
+def evaluation_notes(evaluate_fn, rec):
+    """Log why the last evaluation's metrics are NaN or degenerate; returns the record
+    fields ({'notes': [...]} or {})."""
+    notes = list(getattr(evaluate_fn, 'last_notes', None) or [])
+    for note in notes:
+        rec.info('Evaluation note: %s', note)
+    return {'notes': notes} if notes else {}
 
 
 def epoch_seed(seed, epoch):
@@ -170,7 +230,7 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
             pretrain = evaluate_fn(state.net)
             rec.info('Pre-train validation: %s', format_metrics(pretrain))
             rec.write('epoch', run=state.run, epoch=0, metrics=pretrain, split=split,
-                      **state.tags)
+                      **state.tags, **evaluation_notes(evaluate_fn, rec))
             if args.epochs == 0:
                 # Nothing to train: the untrained network is the run's result (a baseline).
                 best = metrics = pretrain
@@ -196,10 +256,13 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
             images / max(train_time, 1e-9))
         record = dict(run=state.run, epoch=epoch, **state.tags, lr=lrs, loss=loss_value,
                       train_seconds=round(train_time, 3), images=images)
+        if state.skipped:
+            speed += ' (%d non-finite batches skipped)' % state.skipped
+            record['skipped_batches'] = state.skipped
         if epoch % args.eval_every == 0 or epoch == args.epochs or stop:
             metrics = evaluate_fn(state.net)
             rec.info('%s; validation: %s', speed, format_metrics(metrics))
-            record.update(metrics=metrics, split=split)
+            record.update(metrics=metrics, split=split, **evaluation_notes(evaluate_fn, rec))
             history.append(record)
             if best is None or metrics['R@1'] > best['R@1']:
                 best, best_epoch = metrics, epoch
@@ -210,7 +273,7 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
                 elif keep_embeddings:
                     best_embedded = getattr(evaluate_fn, 'last_embedded', None)
                 if save_path:
-                    state.net.save_parameters(save_path)
+                    save_mxnet_file(save_path, state.net.save_parameters)
                     rec.info('Saved %s', save_path)
         else:
             rec.info('%s', speed)
@@ -229,6 +292,9 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
         best_embedded = getattr(test_fn, 'last_embedded', None) if keep_embeddings else None
         rec.info('Test split at the epoch chosen on validation (%d): %s', best_epoch,
                  format_metrics(best))
+        notes = evaluation_notes(test_fn, rec)
+        if notes:
+            rec.write('test_notes', run=state.run, epoch=best_epoch, **notes)
     return RunResult(state.run, pretrain, best_epoch, best, metrics, history,
                      selection='validation' if test_fn is not None else 'test',
                      selected=selected, best_embedded=best_embedded)

@@ -8,14 +8,18 @@ import os
 import signal
 import sys
 import time
+import warnings
+
+import numpy as np
 
 from ..cli import build_parser, check_args
 from ..context import get_contexts, seed_everything
 from ..data import DatasetError, get_dataset
+from ..data.decode import ImageReadError
 from ..data.loader import eval_loader, train_loader
 from ..data.samplers import ClassBalancedBatchSampler, NPairBatchSampler, ShuffledBatchSampler
-from ..data.transforms import EvalTransform, ImageReadError, Normalize, TrainTransform
-from ..evaluation import evaluate
+from ..data.transforms import EvalTransform, Normalize, TrainTransform
+from ..evaluation import EvaluationWarning, evaluate
 from ..models import (
     PLAYGROUND_HEAD_INIT,
     EmbeddingHead,
@@ -25,27 +29,54 @@ from ..models import (
     get_backbone,
 )
 from ..records import (
+    OutputError,
     Recorder,
+    check_writable_dir,
     command_line,
     disabled,
     environment,
     new_invocation_id,
+    storage_error_message,
     with_postfix,
 )
 from .checkpoint import ResumeError, TrainingState, resumable_config
+from .distributed import GradientReducer, ShardedBatches, Workers, connect
 from .embed import extract_embeddings
+from .faults import RecordedBatches
 from .loop import NonFiniteError, RunResult, RunState, fit, format_metrics
 from .optim import ParamGroup, make_trainer
+from .precision import enable_amp, init_trainers
 from .schedule import parse_steps
 from .summary import format_summary, summarize
 
 # Errors that mean "the input is wrong", reported as one line rather than a traceback.
 USER_ERRORS = (DatasetError, PretrainedWeightsError, NonFiniteError, ImageReadError, ResumeError,
-               ValueError)
+               OutputError, ValueError)
 
 
-def _terminated(signum, frame):
-    raise KeyboardInterrupt('SIGTERM')
+def terminate_as_interrupt(pid):
+    """A SIGTERM handler for process ``pid``: there it unwinds like ^C. Data-loader workers
+    forked from it inherit the handler, and their pool stops them with SIGTERM: they must
+    then die at once, as SIGTERM means (raising inside a worker can leave the pool waiting
+    for it forever)."""
+    def handler(signum, frame):
+        if os.getpid() != pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt('SIGTERM')
+    return handler
+
+
+def _record_end(rec, manifest, status, error):
+    """Say in the records how the invocation ended, if the disk still takes it (a full
+    disk must not hide the error that is being reported)."""
+    try:
+        rec.write('error', message=error)
+        rec.write_manifest(dict(manifest, status=status, error=error,
+                                ended=time.strftime('%Y-%m-%dT%H:%M:%S')))
+    except OSError:
+        pass
 
 
 class Evaluator:
@@ -59,6 +90,7 @@ class Evaluator:
         self.loaders, self.contexts, self.options = loaders, contexts, options
         self.postprocess = postprocess or (lambda e: e)
         self.last_embedded = None  # what the last call scored: [(embeddings, labels)] per split
+        self.last_notes = []  # why a metric of the last call is NaN or degenerate
 
     def embed(self, net):
         """One (embeddings, labels) pair per split: test, or query and gallery."""
@@ -68,8 +100,17 @@ class Evaluator:
         embedded = [(self.postprocess(e), y) for e, y in embedded]
         self.last_embedded = embedded
         gallery = embedded[1] if len(embedded) > 1 else (None, None)
-        return evaluate(embedded[0][0], embedded[0][1], gallery_embeddings=gallery[0],
-                        gallery_labels=gallery[1], **self.options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', EvaluationWarning)
+            metrics = evaluate(embedded[0][0], embedded[0][1], gallery_embeddings=gallery[0],
+                               gallery_labels=gallery[1], **self.options)
+        # Why a metric is NaN or degenerate goes into the records with the metrics.
+        self.last_notes = [str(w.message) for w in caught
+                           if issubclass(w.category, EvaluationWarning)]
+        for w in caught:
+            if not issubclass(w.category, EvaluationWarning):
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        return metrics
 
     def __call__(self, net):
         return self.score(self.embed(net))
@@ -218,11 +259,13 @@ class TrainingScript:
         if args.lr is None:
             parser.error('--lr is required')
 
+    workers = Workers()          # this process's place among distributed workers
+
     def main(self, argv=None):
         args = self.parse_args(argv)
         # A polite kill (a scheduler's SIGTERM) unwinds like ^C, so the manifest says
         # "interrupted" and the saved state waits for --resume.
-        signal.signal(signal.SIGTERM, _terminated)
+        previous = signal.signal(signal.SIGTERM, terminate_as_interrupt(os.getpid()))
         try:
             return self.run(args)
         except USER_ERRORS as e:
@@ -230,10 +273,18 @@ class TrainingScript:
                 raise
             sys.stderr.write('%s: error: %s\n' % (os.path.basename(sys.argv[0]), e))
             sys.exit(1)
+        except OSError as e:
+            message = storage_error_message(e)
+            if message is None or os.environ.get('DML_DEBUG'):
+                raise
+            sys.stderr.write('%s: error: %s\n' % (os.path.basename(sys.argv[0]), message))
+            sys.exit(1)
         except KeyboardInterrupt as e:
             sys.stderr.write('%s: interrupted (%s); rerun the command with --resume to continue\n'
                              % (os.path.basename(sys.argv[0]), e or 'SIGINT'))
             sys.exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)  # main() may be called from other code
 
     def script_file(self):
         path = getattr(sys.modules.get(type(self).__module__), '__file__', None) or \
@@ -255,6 +306,10 @@ class TrainingScript:
 
     def run(self, args):
         """All runs of one invocation; returns the summary dict."""
+        self.workers = connect(args.kvstore)
+        if self.workers.rank > 0:  # worker 0 writes the records; the others keep theirs apart
+            args.results_dir = os.path.join(args.results_dir, 'worker%d' % self.workers.rank)
+        check_writable_dir(args.results_dir)
         state = None
         if args.checkpoint_every:
             state = TrainingState(self.log_stem(args) + '.state', self.state_config(args),
@@ -267,7 +322,8 @@ class TrainingScript:
                         started=time.strftime('%Y-%m-%dT%H:%M:%S'),
                         selection='validation' if args.val_classes else 'test',
                         seeds=[args.seed + r for r in range(args.number_of_runs)],
-                        **environment())
+                        workers=dict(kind=self.workers.kind, rank=self.workers.rank,
+                                     count=self.workers.count), **environment())
         try:
             rec.info('%s', args)
             rec.write('config', script=self.name, argv=argv, args=vars(args),
@@ -276,12 +332,10 @@ class TrainingScript:
             try:
                 summary = self._run(args, rec, state, manifest)
             except USER_ERRORS as e:
-                rec.write('error', message=str(e))
-                rec.write_manifest(dict(manifest, status='failed', error=str(e),
-                                        finished=time.strftime('%Y-%m-%dT%H:%M:%S')))
+                _record_end(rec, manifest, 'failed', str(e))
                 raise
-            except BaseException as e:  # a kill, ^C or a bug: the state stays for --resume
-                rec.write_manifest(dict(manifest, status='interrupted', error=repr(e)))
+            except BaseException as e:  # a kill, ^C, a full disk or a bug: the state stays
+                _record_end(rec, manifest, 'interrupted', storage_error_message(e) or repr(e))
                 raise
             rec.write_manifest(dict(manifest, status='finished', summary=summary,
                                     finished=time.strftime('%Y-%m-%dT%H:%M:%S')))
@@ -304,6 +358,7 @@ class TrainingScript:
                               for s in [dataset.validation] + dataset.eval_splits if s))
         rec.info('The best epoch is chosen on the %s split',
                  'validation' if args.val_classes else 'test')
+        self.check_class_sizes(args, rec, dataset.train)
         if manifest is not None:
             manifest['dataset'] = {'name': dataset.name, 'splits': dataset.split_counts()}
             manifest['devices'] = [str(c) for c in contexts]
@@ -345,6 +400,21 @@ class TrainingScript:
         rec.info('%s', format_summary(summary))
         rec.write('summary', **summary)
         return summary
+
+    def check_class_sizes(self, args, rec, split):
+        """Metric learning needs positives: refuse a training split without a class of two
+        images, and say how many one-image classes a P x K batch must fill around."""
+        sizes = np.bincount(np.asarray(split.labels))
+        single = int(np.sum(sizes == 1))
+        if single == len(sizes[sizes > 0]):
+            raise DatasetError('the training split has %d classes of one image each: metric '
+                               'learning needs classes with at least two images (check the '
+                               'dataset folder or --folder-split)' % single)
+        if single:
+            rec.info('Note: %d of the %d training classes have a single image; they give no '
+                     'positive pair%s', single, len(sizes), ' (P x K batches take them whole '
+                     'and add further classes)' if self.sampler_kind(args) == 'class_balanced'
+                     else '')
 
     def evaluators(self, args, dataset, contexts, options):
         """(selection, test): the evaluator that picks the best epoch, and the one that
@@ -401,6 +471,7 @@ class TrainingScript:
         returns (state, :class:`RunResult`). ``evaluators`` is (selection, test or None),
         or one evaluation function; ``tags`` go into every epoch record."""
         select, test = evaluators if isinstance(evaluators, tuple) else (evaluators, None)
+        amp = enable_amp(contexts) if args.amp else None  # before the network is built
         backbone, _ = get_backbone(args.model, pretrained=not args.no_pretrained,
                                    weights=args.pretrained, ctx=contexts)
         net = build_embedding_net(backbone, None, init=self.head_initializer(args), ctx=contexts,
@@ -413,16 +484,28 @@ class TrainingScript:
             # (bench/README.md); a batch of another shape (the last one) just binds again.
             net.hybridize(static_alloc=True, static_shape=True)
             loss.hybridize(static_alloc=True, static_shape=True)
-        batch_size = args.batch_size * len(contexts)
+        # Every worker of a distributed run counts as more devices: the batch is theirs together.
+        workers = self.workers
+        devices = len(contexts) * workers.count
+        batch_size = args.batch_size * devices
         if self.sampler_kind(args) == 'shuffled' and batch_size > len(dataset.train):
             rec.info('Warning: --batch-size %d (x %d devices) exceeds the %d training images; '
-                     'batches hold all of them', args.batch_size, len(contexts), len(dataset.train))
-        sampler = self.make_sampler(args, dataset.train, batch_size, seed, len(contexts))
-        loader = train_loader(dataset.train, transform, sampler, args.num_workers, args.use_crops)
+                     'batches hold all of them', args.batch_size, devices, len(dataset.train))
+        sampler = self.make_sampler(args, dataset.train, batch_size, seed, devices)
+        shard = ShardedBatches(sampler, workers.rank, workers.count) if workers.distributed \
+            else sampler
+        batches = RecordedBatches(shard)
+        loader = train_loader(dataset.train, transform, batches, args.num_workers, args.use_crops)
         groups = self.parameter_groups(args, net, loss, batch_size)
-        trainers = [make_trainer(g, args.kvstore) for g in groups]
+        # Across workers the reducer sums the gradients; the trainers then update locally.
+        kvstore = None if workers.distributed else args.kvstore
+        trainers = [make_trainer(g, kvstore) for g in groups]
+        init_trainers(trainers, amp)
         state = RunState(args, run, net, loss, contexts, dataset, sampler, rec, trainers, groups,
-                         seed=seed, tags=dict(tags or {}))
+                         seed=seed, tags=dict(tags or {}), batches=batches,
+                         fault_dir=self.log_stem(args) + '.nonfinite', kvstore=kvstore,
+                         reducer=GradientReducer(workers, groups) if workers.distributed
+                         else None, amp=amp)
         return state, fit(state, self, loader, select, steps, save_path, training_state, test,
                           keep_embeddings=args.save_embeddings)
 

@@ -15,6 +15,7 @@ import matplotlib.image
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..data.decode import read_image
 from ..evaluation import exact_knn, l2_normalized
 from .embeddings_file import as_embeddings
 
@@ -85,10 +86,7 @@ def read_thumbnail(path, thumb):
             'image %s not found: the images must be where the training run read them, '
             'or remap their folder with path_map=(old_prefix, new_prefix) (--path-map OLD NEW)'
             % path)
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError('image %s could not be decoded by OpenCV' % path)
-    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    image = read_image(path)
     h, w = image.shape[:2]
     scale = thumb / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))

@@ -1,0 +1,76 @@
+"""What the loop keeps and writes when a batch gives a NaN or infinite loss or gradient.
+
+:class:`RecordedBatches` remembers which sampler keys (image index and
+augmentation seed) each batch was made from, even when the loader's workers
+prefetch batches ahead of training. :func:`write_fault` saves a faulty
+batch's keys, image paths and labels with the weights it met (before any
+update), so that the failure can be reproduced and looked at without
+rerunning the hours before it.
+"""
+import collections
+import json
+import os
+
+from ..records import save_mxnet_file, write_json_atomic
+
+
+class RecordedBatches:
+    """A batch sampler's batches, in the order the loader hands them to the loop."""
+
+    def __init__(self, sampler):
+        self.sampler = sampler
+        self.pending = collections.deque()
+
+    def __len__(self):
+        return len(self.sampler)
+
+    def __iter__(self):
+        self.pending.clear()  # a new epoch: batches prefetched but never trained on are gone
+        for batch in self.sampler:
+            self.pending.append(batch)
+            yield batch
+
+    def next_batch(self):
+        """The keys of the batch the loop receives next from the loader."""
+        return self.pending.popleft() if self.pending else None
+
+
+def nonfinite_gradients(groups):
+    """Names of the parameters whose gradient holds NaN or infinity."""
+    import numpy as np
+    names = []
+    for group in groups:
+        params = group.params.items() if hasattr(group.params, 'items') else \
+            [(p.name, p) for p in group.params]
+        for name, param in params:
+            if param.grad_req != 'null' and not all(np.isfinite(g.asnumpy()).all()
+                                                    for g in param.list_grad()):
+                names.append(name)
+    return names
+
+
+def write_fault(folder, state, iteration, keys, problem, loss_value, gradients):
+    """Save one faulty batch under ``folder``; returns the batch's own sub-folder."""
+    target = os.path.join(folder, 'run%d_epoch%d_iteration%d' % (state.run, state.epoch,
+                                                                  iteration))
+    os.makedirs(target, exist_ok=True)
+    split = state.dataset.train
+    indices = [int(k[0]) if isinstance(k, (tuple, list)) else int(k) for k in keys or []]
+    save_mxnet_file(os.path.join(target, 'net.params'), state.net.save_parameters)
+    if list(state.loss.collect_params().keys()):
+        save_mxnet_file(os.path.join(target, 'loss.params'), state.loss.save_parameters)
+    write_json_atomic(os.path.join(target, 'batch.json'), dict(
+        problem=problem, loss=repr(loss_value), nonfinite_gradients=gradients,
+        run=state.run, epoch=state.epoch, iteration=iteration, seed=state.seed,
+        keys=[list(k) if isinstance(k, (tuple, list)) else k for k in keys or []],
+        indices=indices, paths=[split.paths[i] for i in indices],
+        labels=[int(split.labels[i]) for i in indices],
+        weights='net.params (and loss.params): the parameters before this batch\'s update',
+        reproduce='ImageDataset(<training split>, <training transform>)[key] for each key '
+                  'gives the batch exactly; see the manifest for the command'))
+    return target
+
+
+def read_fault(target):
+    with open(os.path.join(target, 'batch.json')) as f:
+        return json.load(f)
