@@ -98,6 +98,21 @@ def test_resume_refuses_changed_options(glyph_root, tmp_path):
         run(Margin(), argv + ['--resume', '--lr', '1e-2'])
 
 
+def test_a_state_saved_before_an_option_existed_resumes_at_its_default(glyph_root, tmp_path):
+    """A toolkit update that adds an option must not strand the runs in progress."""
+    import json
+    argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=3)
+    with pytest.raises(Interrupt):
+        run(interrupted(Margin, 1, 2), argv)
+    index = tmp_path / 'train_margin.state' / 'invocation.json'
+    saved = json.load(open(index))
+    del saved['config']['amp']  # as written by a version without --amp
+    json.dump(saved, open(index, 'w'))
+    with pytest.raises(ResumeError, match=r'amp: None -> True'):
+        run(Margin(), argv + ['--resume', '--amp'])
+    assert run(Margin(), argv + ['--resume'])['runs'] == 2
+
+
 def test_resume_without_a_saved_state_starts_afresh(glyph_root, tmp_path):
     argv = glyph_argv(glyph_root, tmp_path, '--batch-k', '4', '--iteration-per-epoch', '3',
                       '--lr', '1e-3', '--no-nmi', '--skip-pretrain-validation', epochs=1)

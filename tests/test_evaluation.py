@@ -95,7 +95,9 @@ def test_metrics_do_not_depend_on_dataset_order():
 def test_lone_queries_count_as_recall_misses_and_are_left_out_of_map():
     x = np.array([[0.0], [0.1], [5.0], [9.0]], dtype=np.float32)
     y = np.array([0, 0, 1, 2])
-    got = evaluate(x, y, recall_ks=(1, 3), compute_nmi=False)
+    from common.evaluation import EvaluationWarning
+    with pytest.warns(EvaluationWarning, match='2 of 4 queries have no other item'):
+        got = evaluate(x, y, recall_ks=(1, 3), compute_nmi=False)
     assert got['R@1'] == 50.0 and got['R@3'] == 50.0
     assert got['MAP@R'] == 100.0
 

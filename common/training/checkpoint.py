@@ -40,16 +40,19 @@ def resumable_config(args, ignore=MAY_CHANGE_ON_RESUME):
                                   if k not in ignore}, default=str))
 
 
-def _differences(saved, config):
+def _differences(saved, config, defaults):
+    """Options that differ; one that a newer version added (absent from the saved state)
+    counts only when it is not at its default, which the older version did compute."""
     keys = sorted(set(saved) | set(config))
     return ['%s: %r -> %r' % (k, saved.get(k), config.get(k)) for k in keys
-            if saved.get(k) != config.get(k)]
+            if saved.get(k) != config.get(k)
+            and not (k not in saved and k in defaults and config.get(k) == defaults[k])]
 
 
 class TrainingState:
     """The state folder of one invocation; ``resume`` says whether to continue it."""
 
-    def __init__(self, folder, config, resume, invocation):
+    def __init__(self, folder, config, resume, invocation, defaults=None):
         self.folder, self.config = folder, config
         self.info = None
         index = os.path.join(folder, 'invocation.json')
@@ -59,7 +62,7 @@ class TrainingState:
             if not resume:
                 raise ResumeError('%s holds the state of an unfinished run: pass --resume to '
                                   'continue it, or delete the folder to start afresh' % folder)
-            changed = _differences(saved['config'], config)
+            changed = _differences(saved['config'], config, defaults or {})
             if changed:
                 raise ResumeError('%s: cannot resume, the run was started with other options '
                                   '(%s); use the recorded command (see its manifest) or delete '

@@ -312,8 +312,11 @@ class TrainingScript:
         check_writable_dir(args.results_dir)
         state = None
         if args.checkpoint_every:
+            parser = self.parser()
+            defaults = resumable_config(type(args)(**{k: parser.get_default(k)
+                                                      for k in vars(args)}))
             state = TrainingState(self.log_stem(args) + '.state', self.state_config(args),
-                                  args.resume, new_invocation_id())
+                                  args.resume, new_invocation_id(), defaults)
         rec = Recorder(args.results_dir, self.logfile(args), args.log_postfix,
                        invocation=state.invocation if state else None)
         argv = [self.script_file()] + list(getattr(self, 'argv', []))
