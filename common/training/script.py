@@ -65,7 +65,22 @@ def terminate_as_interrupt(pid):
             os.kill(os.getpid(), signum)
             return
         raise KeyboardInterrupt('SIGTERM')
+    handler.default_in_children = True
     return handler
+
+
+def _default_sigterm_after_fork():
+    """A forked worker gets SIGTERM's default action back: a Python handler runs only in
+    the main thread, and a worker blocked there on its task queue while MXNet's threads
+    take the signal would never run it (seen: a pool waiting forever to join its workers)."""
+    if getattr(signal.getsignal(signal.SIGTERM), 'default_in_children', False):
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        except ValueError:  # not the main thread; the handler's pid check still applies
+            pass
+
+
+os.register_at_fork(after_in_child=_default_sigterm_after_fork)
 
 
 def _record_end(rec, manifest, status, error):
