@@ -26,6 +26,8 @@ from typing import Any
 import mxnet as mx
 import numpy as np
 
+from .optim import trained_params
+
 # What --kvstore accepts. dist_async is left out: updates are applied by the workers here,
 # which only makes sense when every worker sees the same summed gradient.
 LOCAL_KVSTORES = ('device', 'local', 'nccl')
@@ -110,10 +112,7 @@ class GradientReducer:
 
     def __init__(self, workers, groups):
         self.workers = workers
-        self.params = []
-        for group in groups:
-            params = group.params.values() if hasattr(group.params, 'values') else group.params
-            self.params.extend(p for p in params if p.grad_req != 'null')
+        self.params = trained_params(groups)
         self.started = False
 
     def _start(self):

@@ -12,6 +12,7 @@ import json
 import os
 
 from ..records import save_mxnet_file, write_json_atomic
+from .optim import trained_params
 
 
 class RecordedBatches:
@@ -38,15 +39,8 @@ class RecordedBatches:
 def nonfinite_gradients(groups):
     """Names of the parameters whose gradient holds NaN or infinity."""
     import numpy as np
-    names = []
-    for group in groups:
-        params = group.params.items() if hasattr(group.params, 'items') else \
-            [(p.name, p) for p in group.params]
-        for name, param in params:
-            if param.grad_req != 'null' and not all(np.isfinite(g.asnumpy()).all()
-                                                    for g in param.list_grad()):
-                names.append(name)
-    return names
+    return [param.name for param in trained_params(groups)
+            if not all(np.isfinite(g.asnumpy()).all() for g in param.list_grad())]
 
 
 def write_fault(folder, state, iteration, keys, problem, loss_value, gradients):

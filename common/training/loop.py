@@ -24,6 +24,7 @@ from ..records import save_mxnet_file
 from . import precision
 from .embed import split_batch
 from .faults import nonfinite_gradients, write_fault
+from .optim import trained_params
 from .schedule import lr_at_epoch
 
 
@@ -86,13 +87,7 @@ def all_finite(arrays):
 
 def gradient_arrays(groups):
     """Every gradient buffer of the groups (the same buffers are reused each step)."""
-    grads = []
-    for group in groups:
-        params = group.params.values() if hasattr(group.params, 'values') else group.params
-        for param in params:
-            if param.grad_req != 'null':
-                grads.extend(param.list_grad())
-    return grads
+    return [grad for param in trained_params(groups) for grad in param.list_grad()]
 
 
 def float32(embeddings, amp):

@@ -31,6 +31,16 @@ class ParamGroup:
         return self.start_epoch <= epoch
 
 
+def trained_params(groups):
+    """The parameters of ``groups`` that receive gradients, in order (a group's params are
+    a ParameterDict or a list)."""
+    out = []
+    for group in groups:
+        params = group.params.values() if hasattr(group.params, 'values') else group.params
+        out.extend(p for p in params if p.grad_req != 'null')
+    return out
+
+
 def optimizer_options(optimizer, wd, epsilon=None, clip_gradient=None, momentum=0.9, **extra):
     """Keyword arguments for an MXNet optimiser, dropping those it does not take."""
     options = {'wd': wd}
