@@ -8,8 +8,9 @@ update), so that the failure can be reproduced and looked at without
 rerunning the hours before it.
 """
 import collections
-import json
 import os
+
+import numpy as np
 
 from ..records import save_mxnet_file, write_json_atomic
 from .optim import trained_params
@@ -38,7 +39,6 @@ class RecordedBatches:
 
 def nonfinite_gradients(groups):
     """Names of the parameters whose gradient holds NaN or infinity."""
-    import numpy as np
     return [param.name for param in trained_params(groups)
             if not all(np.isfinite(g.asnumpy()).all() for g in param.list_grad())]
 
@@ -63,8 +63,3 @@ def write_fault(folder, state, iteration, keys, problem, loss_value, gradients):
         reproduce='ImageDataset(<training split>, <training transform>)[key] for each key '
                   'gives the batch exactly; see the manifest for the command'))
     return target
-
-
-def read_fault(target):
-    with open(os.path.join(target, 'batch.json')) as f:
-        return json.load(f)
