@@ -84,9 +84,14 @@ SMOKE_OPTIONS = {'prototype': ['--nc', '3', '--ns', '1', '--nq', '1'],
                  'hphn_ee': ['--batch-k', '4'], 'dreml': ['-L', '2', '-D', '4']}
 
 
-def commands(names, results_dir, smoke=False):
+# The second BatchNorm mode: the same entries with the backbone's BatchNorm frozen.
+FROZEN_BN = ['--frozen-bn']
+FROZEN_POSTFIX = '_frozen_bn'
+
+
+def commands(names, results_dir, smoke=False, frozen_bn=False):
     """``(name, argv)`` of each entry: the protocol, or its smoke version (a few classes,
-    one short epoch, one seed)."""
+    one short epoch, one seed); ``frozen_bn`` adds ``--frozen-bn`` (records apart)."""
     data = SMOKE_CLASSES if smoke else ['--num-classes', str(CLASSES), '--val-classes',
                                         str(VAL_CLASSES)]
     out = []
@@ -95,7 +100,9 @@ def commands(names, results_dir, smoke=False):
         seeds = 1 if smoke or name not in MULTI_SEED else DESIGN_SEEDS
         argv = [script] + SHARED + data + options + [
             '--number-of-runs', str(seeds), '--seed', '1', '--results-dir', results_dir,
-            '--log-postfix', LOG_POSTFIX.get(name, 'kanji')]
+            '--log-postfix', LOG_POSTFIX.get(name, 'kanji') + (FROZEN_POSTFIX if frozen_bn
+                                                               else '')]
+        argv += FROZEN_BN if frozen_bn else []
         if smoke:
             argv = shrink(argv) + ['--batch-size', str(SMOKE_BATCH.get(name, 16))] + \
                 SMOKE_OPTIONS.get(name, [])
@@ -132,6 +139,9 @@ def build_parser():
     p.add_argument('--out', default=os.path.join('results', 'benchmark_kanji_leaderboard'),
                    help='report: writes <out>.md, <out>.csv and <out>_*.png/pdf')
     p.add_argument('--smoke', action='store_true', help='a few classes, one short epoch')
+    p.add_argument('--frozen-bn', action='store_true',
+                   help="run: the entries with the backbone's BatchNorm frozen (records "
+                        "*%s beside the training-mode ones)" % FROZEN_POSTFIX)
     p.add_argument('--dry-run', action='store_true', help='run: print the commands only')
     return p
 
@@ -148,8 +158,8 @@ def main(argv=None):
     if args.action == 'report':
         return report(args.results_dir, args.out)
     names = parse_names(parser, args.scripts)
-    failed = run_commands(commands(names, args.results_dir, args.smoke), args.results_dir,
-                          args.dry_run)
+    failed = run_commands(commands(names, args.results_dir, args.smoke, args.frozen_bn),
+                          args.results_dir, args.dry_run)
     exit_if_failed(failed, len(names), args.results_dir, 'benchmark entries')
 
 

@@ -52,6 +52,15 @@ def build_parser(description, defaults):
                    help='backbone weights file (default: the standard file in ~/.mxnet/models)')
     g.add_argument('--no-pretrained', action='store_true',
                    help='train the backbone from a random initialisation')
+    g.add_argument('--frozen-bn', action='store_true',
+                   help="run the backbone's BatchNorm layers in inference mode while training: "
+                        "they normalise with the pretrained moving statistics and never update "
+                        "them; gamma and beta still train. Use it when fine-tuning a pretrained "
+                        "backbone on images whose statistics differ from ImageNet's (see the "
+                        "README's CPU benchmark); the default is the playground's training mode. "
+                        "Heads are never affected")
+    g.add_argument('--frozen-bn-affine', action='store_true',
+                   help='with --frozen-bn, also freeze the BatchNorm layers\' gamma and beta')
     g.add_argument('--disable-hybridize', action='store_true',
                    help='run the network and loss imperatively (for debugging)')
 
@@ -133,6 +142,9 @@ def check_args(parser, args):
         parser.error('--image-size must be at least 16 pixels (got %d)' % args.image_size)
     if args.min_crop_area is not None and not 0 < args.min_crop_area <= 1:
         parser.error('--min-crop-area must be in (0, 1] (got %s)' % args.min_crop_area)
+    if args.frozen_bn_affine and not args.frozen_bn:
+        parser.error('--frozen-bn-affine freezes gamma and beta on top of --frozen-bn: add '
+                     '--frozen-bn')
     if args.pretrained and args.no_pretrained:
         parser.error('--pretrained and --no-pretrained exclude each other')
     return args

@@ -2,6 +2,7 @@
 from functools import partial
 
 from . import efficientnet_lite, gluoncv_models, inception_bn, small_cnn
+from .batchnorm import BN_MODES, bn_mode, freeze_batchnorm
 from .embedding import PLAYGROUND_HEAD_INIT, EmbeddingHead, EmbeddingNet, build_embedding_net
 from .pretrained import PretrainedWeightsError
 from .registry import (
@@ -23,9 +24,10 @@ for _name, _dim, _text in (('resnet18_v2', 512, 'ResNet18-v2 (GluonCV), 512-d; D
                            ('googlenet', 1024, 'GoogLeNet with BN (GluonCV), 1024-d')):
     register(BackboneSpec(_name, partial(gluoncv_models.build, _name), _dim, IMAGENET_MEAN,
                           IMAGENET_STD, partial(gluoncv_models.default_weights, _name), _text))
-__all__ = ['BackboneSpec', 'EmbeddingHead', 'EmbeddingNet', 'IMAGENET_MEAN', 'IMAGENET_STD',
-           'PLAYGROUND_HEAD_INIT', 'PretrainedWeightsError', 'backbone_spec',
-           'build_embedding_net', 'get_backbone', 'list_backbones', 'register']
+__all__ = ['BN_MODES', 'BackboneSpec', 'EmbeddingHead', 'EmbeddingNet', 'IMAGENET_MEAN',
+           'IMAGENET_STD', 'PLAYGROUND_HEAD_INIT', 'PretrainedWeightsError', 'backbone_spec',
+           'bn_mode', 'build_embedding_net', 'freeze_batchnorm', 'get_backbone',
+           'list_backbones', 'register']
 
 register(BackboneSpec('efficientnet-lite0', efficientnet_lite.build, 1280, efficientnet_lite.MEAN,
                       efficientnet_lite.STD, efficientnet_lite.default_weights,

@@ -25,7 +25,9 @@ from ..models import (
     EmbeddingHead,
     PretrainedWeightsError,
     backbone_spec,
+    bn_mode,
     build_embedding_net,
+    freeze_batchnorm,
     get_backbone,
 )
 from ..records import (
@@ -339,12 +341,14 @@ class TrainingScript:
                         argv=argv, cwd=os.getcwd(), args=vars(args), status='running',
                         started=time.strftime('%Y-%m-%dT%H:%M:%S'),
                         selection='validation' if args.val_classes else 'test',
+                        batchnorm=bn_mode(args.frozen_bn, args.frozen_bn_affine),
                         seeds=[args.seed + r for r in range(args.number_of_runs)],
                         workers=dict(kind=self.workers.kind, rank=self.workers.rank,
                                      count=self.workers.count), **environment())
         try:
             rec.info('%s', args)
             rec.write('config', script=self.name, argv=argv, args=vars(args),
+                      batchnorm=manifest['batchnorm'],
                       resumed=bool(state and state.finished_runs) or None, **environment())
             rec.write_manifest(manifest)
             try:
@@ -495,6 +499,12 @@ class TrainingScript:
         net = build_embedding_net(backbone, None, init=self.head_initializer(args), ctx=contexts,
                                   head=self.build_head(args, dataset))
         self.configure_net(args, net)
+        if args.frozen_bn:  # before hybridizing: a cached graph keeps the mode it was built in
+            frozen = freeze_batchnorm(net.backbone, affine=args.frozen_bn_affine)
+            rec.info('Backbone BatchNorm frozen: %d layers use their moving statistics%s%s',
+                     len(frozen), ', gamma and beta too' if args.frozen_bn_affine
+                     else '; gamma and beta train', ' (with --no-pretrained those are 0 and 1: '
+                     'the layers normalise nothing)' if args.no_pretrained else '')
         loss = self.build_loss(args, dataset)
         loss.initialize(ctx=contexts)
         if not args.disable_hybridize:
