@@ -6,7 +6,7 @@ The official recipe's schedule: 512-d L2-normalised embedding, P x K batches
 of 16 classes x 5 images, Adam 3e-5 with weight decay 5e-4, 3,000 batches
 with the learning rate x0.1 after 1,200 and 2,400 (here 15 epochs of 200,
 x0.1 at epochs 7 and 13). The official code also freezes batch
-normalisation; this script does not.
+normalisation: add ``--frozen-bn`` (off by default, as in the playground).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_multi_similarity_options, multi_similarity_kwargs

@@ -146,10 +146,41 @@ def build_parser():
     return p
 
 
+METRICS = ('R@1', 'NMI', 'MAP@R')
+
+
 def report(results_dir, out):
-    from .reports import leaderboard, plots
-    leaderboard.main([results_dir, '--out', out, '--no-published'])
-    plots.main([results_dir, '--kind', 'bars', '--out', out])
+    """``<out>.md``: the BatchNorm modes side by side per method, then every row with its
+    command; ``<out>.csv``: the side-by-side table; ``<out>.png``/``.pdf``: its R@1 bars
+    with the untrained baseline as a line. Returns the paths."""
+    import argparse
+
+    from .reports.collect import load_runs
+    from .reports.leaderboard import (
+        leaderboard,
+        side_by_side,
+        side_by_side_markdown,
+        to_markdown,
+    )
+    from .reports.plots import side_by_side_chart
+    runs = load_runs(argparse.ArgumentParser(prog='python -m common.benchmark report'),
+                     [results_dir], finished_only=True)
+    table = leaderboard(runs, METRICS, include_published=False)
+    wide, modes = side_by_side(table, 'batchnorm', METRICS)
+    text = ('# The CPU benchmark: kanji, EfficientNet-Lite0, 64-d, by BatchNorm mode\n\n'
+            'Test split at the epoch chosen on the held-out validation classes; mean ± sample '
+            'std over runs ("runs" per mode). BatchNorm "train" is the playground\'s (batch '
+            'statistics); "frozen" is `--frozen-bn` (moving statistics, gamma and beta train). '
+            'The commands are in the second part.\n\n'
+            + side_by_side_markdown(wide, modes, METRICS)
+            + '\n# Every row with its command\n\n' + to_markdown(table))
+    os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
+    with open(out + '.md', 'w') as f:
+        f.write(text)
+    wide.to_csv(out + '.csv', index=False)
+    side_by_side_chart(wide, modes, out)
+    print(text)
+    return [out + '.md', out + '.csv', out + '.png', out + '.pdf']
 
 
 def main(argv=None):

@@ -3,6 +3,7 @@ import importlib
 import inspect
 import os
 
+import pandas as pd
 import pytest
 
 from common import benchmark
@@ -11,6 +12,7 @@ from common.reports.collect import collect_runs
 from common.training import TrainingScript
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FROZEN_SMOKE = ['triplet_semihard', 'no_training']
 
 
 def script_of(path):
@@ -42,7 +44,10 @@ def smoke_results(tmp_path_factory, ci_fonts):
     saved = os.environ.get(font_faces.FONT_DIRS_ENV)
     os.environ[font_faces.FONT_DIRS_ENV] = ci_fonts
     try:
-        for name, argv in benchmark.commands(list(benchmark.ENTRIES), results, smoke=True):
+        # Every entry in the playground's BatchNorm mode, two of them frozen as well.
+        frozen = benchmark.commands(FROZEN_SMOKE, results, smoke=True, frozen_bn=True)
+        for name, argv in benchmark.commands(list(benchmark.ENTRIES), results,
+                                             smoke=True) + frozen:
             script = script_of(argv[0])
             script.run(script.parse_args(argv[1:] + ['--data-path', cache]))
     finally:
@@ -55,17 +60,31 @@ def smoke_results(tmp_path_factory, ci_fonts):
 
 def test_the_smoke_version_of_every_entry_runs_and_is_recorded(smoke_results):
     runs = collect_runs(smoke_results)
-    assert len(runs) == len(benchmark.ENTRIES)
+    assert len(runs) == len(benchmark.ENTRIES) + len(FROZEN_SMOKE)
+    frozen = runs[runs['batchnorm'] == 'frozen']
+    assert sorted(frozen['variant']) == ['', 'no training']
+    assert frozen['command'].str.contains('--log-postfix kanji(?:_no_training)?_frozen_bn '
+                                          '.*--frozen-bn').all()
     assert set(runs['status']) == {'finished'} and set(runs['selection']) == {'validation'}
     assert set(runs['dataset']) == {'kanji'} and runs['R@1'].notna().all()
     baseline = runs[runs['variant'] == 'no training']
-    assert len(baseline) == 1 and baseline['best_epoch'].tolist() == [0]
+    assert len(baseline) == 2 and baseline['best_epoch'].tolist() == [0, 0]
+    # Frozen or not, the untrained network is the same: so are its metrics.
+    assert baseline['R@1'].nunique() == 1
 
 
 def test_the_report_writes_the_table_and_the_chart(smoke_results, tmp_path):
     out = str(tmp_path / 'board')
     benchmark.report(smoke_results, out)
     table = open(out + '.md').read()
-    assert table.count('| this toolkit |') == len(benchmark.ENTRIES)
+    # The side-by-side part, then every row with its command.
+    assert table.count('| this toolkit |') == len(benchmark.ENTRIES) + len(FROZEN_SMOKE)
+    side = table[:table.index('# Every row with its command')]
+    assert '| R@1, BatchNorm train | R@1, BatchNorm frozen |' in side
+    assert side.count(' | 1 / 1 | ') == len(FROZEN_SMOKE)
+    assert side.count(' | 1 / – | ') == len(benchmark.ENTRIES) - len(FROZEN_SMOKE)
     assert 'published' not in table  # kanji has no published figures
-    assert os.path.getsize(out + '_kanji_efficientnet-lite0_e64.png') > 5000
+    wide = pd.read_csv(out + '.csv')
+    assert len(wide) == len(benchmark.ENTRIES)
+    assert {'R@1 mean [train]', 'R@1 mean [frozen]', 'command [frozen]'} <= set(wide.columns)
+    assert os.path.getsize(out + '.png') > 5000 and os.path.getsize(out + '.pdf') > 1000

@@ -79,14 +79,16 @@ def trained(path):
             if not k.endswith(('running_mean', 'running_var'))}
 
 
-def test_two_workers_on_loopback_train_as_one_process_with_two_devices(glyph_root, tmp_path):
+@pytest.mark.parametrize('batchnorm', [[], ['--frozen-bn']], ids=['bn-train', 'bn-frozen'])
+def test_two_workers_on_loopback_train_as_one_process_with_two_devices(glyph_root, tmp_path,
+                                                                       batchnorm):
     data = small_folder(glyph_root, tmp_path / 'data', classes=8, images=8)  # 32 training images
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1', DMLC_PS_ROOT_URI='127.0.0.1',
                DMLC_PS_ROOT_PORT=str(free_port()), DMLC_NUM_SERVER='1', DMLC_NUM_WORKER='2',
                DMLC_NODE_HOST='127.0.0.1')
     results = tmp_path / 'dist'
     command = [sys.executable, 'train_proxy.py'] + proxy_argv(data, results, '--kvstore',
-                                                              'dist_sync')
+                                                              'dist_sync', *batchnorm)
     processes = []
     try:
         for role in ('scheduler', 'server'):
@@ -120,13 +122,20 @@ def test_two_workers_on_loopback_train_as_one_process_with_two_devices(glyph_roo
                                                                 'model.params')
     for name in first:
         np.testing.assert_array_equal(first[name], second[name], err_msg=name)
+    if batchnorm:  # frozen: every worker's moving statistics are still the initial 0 and 1
+        for path in (results / 'model.params', results / 'worker1' / 'model.params'):
+            statistics = {k: v.asnumpy() for k, v in mx.nd.load(str(path)).items()
+                          if k.endswith(('running_mean', 'running_var'))}
+            assert len(statistics) == 8
+            for name, value in statistics.items():
+                assert (value == (0 if name.endswith('mean') else 1)).all(), name
 
     # The same command in one process with two devices (cpu(0), cpu(1)): the same batches
     # split the same way, the gradients summed the same way. One OpenMP thread, as the
     # workers had, so that the CPU sums run in the same order.
     single = tmp_path / 'single'
-    subprocess.run([sys.executable, '-c', TWO_DEVICES] + proxy_argv(data, single), cwd=ROOT,
-                   env=dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1'), check=True,
+    subprocess.run([sys.executable, '-c', TWO_DEVICES] + proxy_argv(data, single, *batchnorm),
+                   cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1'), check=True,
                    capture_output=True, timeout=300)
     reference = trained(single / 'model.params')
     assert set(reference) == set(first)

@@ -22,15 +22,19 @@ def run_record(invocation, run, best, seed=None, best_epoch=3, selection='test')
 
 def write_invocation(folder, stem, invocation, metrics=(), records=None, script='margin',
                      dataset='CUB', model='inception-bn', embed_dim=64, batch_size=80,
-                     status='finished', selection='test', extra_args=None, seed=1):
+                     status='finished', selection='test', extra_args=None, seed=1,
+                     batchnorm=None):
     """Append one invocation's records to <stem>.jsonl and (re)write <stem>.manifest.json.
 
     ``metrics`` holds the best-epoch metrics of runs 1, 2, ...; ``records`` replaces the
-    generated run records (e.g. to repeat a run number). Returns the manifest path.
+    generated run records (e.g. to repeat a run number); ``batchnorm`` is the mode a
+    manifest records (None: none, as before --frozen-bn existed). Returns the manifest path.
     """
     os.makedirs(folder, exist_ok=True)
     args = dict(dataset=dataset, model=model, embed_dim=embed_dim, batch_size=batch_size,
                 seed=seed, number_of_runs=len(metrics), **(extra_args or {}))
+    if batchnorm is not None:
+        args.update(frozen_bn=batchnorm != 'train', frozen_bn_affine=batchnorm == 'frozen-affine')
     argv = ['train_%s.py' % script] + ['--%s=%s' % (k.replace('_', '-'), v)
                                        for k, v in sorted(args.items())]
     command = 'python ' + ' '.join(argv)
@@ -51,6 +55,8 @@ def write_invocation(folder, stem, invocation, metrics=(), records=None, script=
                 'files': {'log': stem + '.log', 'jsonl': stem + '.jsonl',
                           'manifest': stem + '.manifest.json'},
                 'git': 'abc123', 'versions': {}, 'hardware': {}, 'started': '', 'finished': ''}
+    if batchnorm is not None:
+        manifest['batchnorm'] = batchnorm
     path = os.path.join(folder, stem + '.manifest.json')
     with open(path, 'w') as f:
         json.dump(manifest, f)
@@ -151,3 +157,15 @@ def test_reports_do_not_import_mxnet_or_training():
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_batchnorm_mode_is_a_column_and_older_records_trained_it(tmp_path):
+    folder = str(tmp_path / 'results')
+    write_invocation(folder, 'train_margin', 'inv-old', [metrics_of(10.0)])
+    write_invocation(folder, 'train_margin_frozen', 'inv-frozen', [metrics_of(20.0)],
+                     batchnorm='frozen')
+    runs = collect_runs(folder).set_index('invocation')
+    assert runs.loc['inv-old', 'batchnorm'] == 'train'  # written before --frozen-bn existed
+    assert runs.loc['inv-frozen', 'batchnorm'] == 'frozen'
+    # The option leaves the setting's fingerprint to the column: the two differ in it only.
+    assert runs.loc['inv-old', 'config'] == runs.loc['inv-frozen', 'config']

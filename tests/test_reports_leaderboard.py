@@ -7,7 +7,14 @@ import pytest
 from test_reports_collect import metrics_of, write_invocation
 
 from common.reports import collect_runs
-from common.reports.leaderboard import leaderboard, main, to_markdown, write_leaderboard
+from common.reports.leaderboard import (
+    leaderboard,
+    main,
+    side_by_side,
+    side_by_side_markdown,
+    to_markdown,
+    write_leaderboard,
+)
 
 MARGIN_R1 = [51.5, 53.25, 49.0]
 NPAIRS_R1 = [60.0, 58.5]
@@ -116,3 +123,56 @@ def test_cli_errors_name_the_problem(results, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([results, '--out', str(tmp_path / 'b'), '--metrics', 'R@3'])
     assert '--metrics R@3: not recorded' in capsys.readouterr().err
+
+
+def write_two_modes(folder):
+    """Margin and a baseline in both BatchNorm modes (the trained ones recorded before the
+    option existed), and N-pairs frozen only; returns ``folder``."""
+    write_invocation(folder, 'train_margin', 'i1', [metrics_of(r) for r in (50.0, 52.0)])
+    write_invocation(folder, 'train_margin_frozen', 'i2', [metrics_of(r) for r in (70.0, 74.0)],
+                     batchnorm='frozen')
+    write_invocation(folder, 'train_base', 'i3', [metrics_of(60.0)], extra_args={'epochs': 0})
+    write_invocation(folder, 'train_base_frozen', 'i4', [metrics_of(60.0)],
+                     extra_args={'epochs': 0}, batchnorm='frozen')
+    write_invocation(folder, 'train_npairs', 'i5', [metrics_of(65.0)], script='npairs',
+                     batchnorm='frozen')
+    return folder
+
+
+@pytest.fixture
+def two_modes(tmp_path):
+    return write_two_modes(str(tmp_path / 'modes'))
+
+
+def test_rows_that_differ_in_batchnorm_mode_never_merge(two_modes):
+    table = ours(leaderboard(collect_runs(two_modes)))
+    margin = table[table['method'] == 'margin'].set_index('batchnorm')
+    assert margin.loc['train', 'R@1 mean'] == 51.0 and margin.loc['frozen', 'R@1 mean'] == 72.0
+    assert margin['n'].tolist() == [2, 2]
+    assert '| margin | frozen | test | 2 | 72.00 ± 2.83 |' in to_markdown(table)
+
+
+def test_side_by_side_pairs_the_modes_of_each_method(two_modes):
+    table = leaderboard(collect_runs(two_modes))
+    wide, modes = side_by_side(table, 'batchnorm', ['R@1', 'NMI'])
+    assert modes == ['train', 'frozen']
+    assert wide['method'].tolist() == ['margin', 'npairs', 'margin/no training']  # frozen R@1
+    row = wide.set_index('method').loc['margin']
+    assert (row['R@1 mean [train]'], row['R@1 mean [frozen]']) == (51.0, 72.0)
+    assert row['R@1 std [frozen]'] == pytest.approx(np.std([70, 74], ddof=1))
+    assert (row['n [train]'], row['n [frozen]']) == (2, 2)
+    assert '--frozen-bn=True' in row['command [frozen]'] and 'frozen' not in row['command [train]']
+    assert np.isnan(wide.set_index('method').loc['npairs', 'R@1 mean [train]'])
+    text = side_by_side_markdown(wide, modes, ['R@1', 'NMI'])
+    assert '| method | runs | R@1, BatchNorm train | R@1, BatchNorm frozen | NMI, BatchNorm ' \
+        'train | NMI, BatchNorm frozen | R@1 change |' in text
+    assert '| margin | 2 / 2 | 51.00 ± 1.41 | 72.00 ± 2.83 | 60.00 ± 0.00 | 60.00 ± 0.00 | ' \
+        '+21.00 |' in text
+    assert '| npairs | – / 1 | – | 65.00 |' in text
+
+
+def test_side_by_side_refuses_two_settings_of_one_mode(two_modes):
+    write_invocation(two_modes, 'train_margin_lr', 'i6', [metrics_of(1.0)],
+                     extra_args={'lr': 0.5}, batchnorm='frozen')
+    with pytest.raises(ValueError, match='margin: several settings with batchnorm frozen'):
+        side_by_side(leaderboard(collect_runs(two_modes)))

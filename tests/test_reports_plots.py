@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from matplotlib.container import BarContainer, ErrorbarContainer
 from test_reports_collect import metrics_of, write_invocation
+from test_reports_leaderboard import write_two_modes
 
 from common.reports import collect_runs
-from common.reports.leaderboard import leaderboard
-from common.reports.plots import DPI, bar_chart, main, study_plot
+from common.reports.leaderboard import leaderboard, side_by_side
+from common.reports.plots import DPI, bar_chart, bar_labels, main, side_by_side_chart, study_plot
 
 SCRIPTS = ('margin', 'npairs', 'angular', 'prototype')
 DIMS = (64, 128, 256)
@@ -132,3 +133,29 @@ def test_batch_size_study_keeps_embedding_sizes_apart(results, tmp_path):
     assert len([c for c in ax.containers if isinstance(c, ErrorbarContainer)]) == 12
     assert 'margin (128-d)' in ax.get_legend_handles_labels()[1]
     assert list(ax.get_xticks()) == [80]
+
+
+def test_side_by_side_chart_pairs_bars_and_draws_the_baseline(tmp_path):
+    table = leaderboard(collect_runs(write_two_modes(str(tmp_path / 'modes'))),
+                        include_published=False)
+    wide, modes = side_by_side(table, 'batchnorm', ['R@1'])
+    out = str(tmp_path / 'paired')
+    figure = side_by_side_chart(wide, modes, out)
+    image = check_files(out)
+    ax = figure.axes[0]
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert [c.get_label() for c in bars] == ['BatchNorm train', 'BatchNorm frozen']
+    # margin and npairs, each with a bar per mode (npairs has no training-mode runs: height 0)
+    assert [[round(b.get_height(), 2) for b in c] for c in bars] == [[51.0, 0.0], [72.0, 65.0]]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ['margin', 'npairs']
+    baseline = [line for line in ax.get_lines() if line.get_linestyle() == '--']
+    assert len(baseline) == 1 and baseline[0].get_ydata()[0] == 60.0
+    tab10 = matplotlib.colormaps['tab10'](np.arange(2))
+    assert all(has_colour(image, colour) for colour in tab10)
+
+
+def test_bar_labels_name_the_batchnorm_mode_when_it_varies(tmp_path):
+    table = leaderboard(collect_runs(write_two_modes(str(tmp_path / 'modes'))),
+                        include_published=False)
+    labels = bar_labels(table)
+    assert 'margin [BN frozen]' in labels and 'margin [BN train]' in labels

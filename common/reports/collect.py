@@ -15,7 +15,8 @@ import pandas as pd
 from .published import normalise_dataset
 
 MANIFEST_SUFFIX = '.manifest.json'
-RUN_COLUMNS = ['script', 'variant', 'dataset', 'model', 'embed_dim', 'batch_size', 'selection',
+RUN_COLUMNS = ['script', 'variant', 'dataset', 'model', 'embed_dim', 'batchnorm', 'batch_size',
+               'selection',
                'config', 'status', 'invocation', 'run', 'seed', 'best_epoch', 'command',
                'manifest']
 # Options that leave the computed numbers alone (or that the runs of one setting differ in);
@@ -24,7 +25,11 @@ RUN_COLUMNS = ['script', 'variant', 'dataset', 'model', 'embed_dim', 'batch_size
 NOT_CONFIG = frozenset({'seed', 'number_of_runs', 'resume', 'num_workers', 'gpus', 'kvstore',
                         'results_dir', 'logfile', 'log_postfix', 'data_path', 'checkpoint_every',
                         'save_embeddings', 'save_model_prefix', 'skip_pretrain_validation',
-                        'nmi'})
+                        'nmi',
+                        # the BatchNorm mode has a column of its own, 'batchnorm'
+                        'frozen_bn', 'frozen_bn_affine'})
+# Manifests written before --frozen-bn existed trained BatchNorm as the playground does.
+DEFAULT_BATCHNORM = 'train'
 # Scripts whose option picks one of several losses, reported as separate methods.
 VARIANT_OPTIONS = {'proxy': 'loss'}
 
@@ -115,7 +120,9 @@ def invocation_fields(manifest_path, manifest):
         variant = '/'.join(v for v in (variant, 'no training') if v)
     return {'script': manifest['script'], 'variant': variant,
             'dataset': normalise_dataset(dataset), 'model': args.get('model'),
-            'embed_dim': args.get('embed_dim'), 'batch_size': args.get('batch_size'),
+            'embed_dim': args.get('embed_dim'),
+            'batchnorm': manifest.get('batchnorm') or DEFAULT_BATCHNORM,
+            'batch_size': args.get('batch_size'),
             'selection': manifest.get('selection'), 'config': config_fingerprint(args),
             'status': manifest.get('status'),
             'invocation': manifest['invocation'], 'command': command,

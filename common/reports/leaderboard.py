@@ -12,13 +12,15 @@ import os
 import numpy as np
 import pandas as pd
 
-from .collect import RUN_COLUMNS, add_records_arguments, load_runs
+from .collect import DEFAULT_BATCHNORM, RUN_COLUMNS, add_records_arguments, load_runs
 from .published import is_published, published_results
 
 OURS = 'this toolkit'
 DEFAULT_METRICS = ('R@1', 'NMI', 'MAP@R')
 GROUP = ['dataset', 'model', 'embed_dim']
-ROW_KEYS = GROUP + ['script', 'variant', 'selection', 'config']
+# The BatchNorm mode (trained, frozen) is a fairness column like the backbone: rows that
+# differ in it are never merged.
+ROW_KEYS = GROUP + ['script', 'variant', 'batchnorm', 'selection', 'config']
 
 
 def method_label(script, variant):
@@ -70,9 +72,9 @@ def leaderboard(runs_df, metrics=DEFAULT_METRICS, include_published=True):
     if not metrics:
         raise ValueError('metrics: give at least one metric, e.g. R@1')
     runs = runs_df.copy()
-    for column in ('variant', 'config'):
+    for column, default in (('variant', ''), ('config', ''), ('batchnorm', DEFAULT_BATCHNORM)):
         if column not in runs:
-            runs[column] = ''
+            runs[column] = default
     rows = summarise_runs(runs, metrics)
     if include_published:
         rows += published_rows(set(runs['dataset'].dropna()), metrics)
@@ -133,10 +135,10 @@ def group_note(group):
 
 
 def markdown_table(group, metrics):
-    header = ['method', 'selection', 'n'] + metrics + ['source', 'command']
+    header = ['method', 'BatchNorm', 'selection', 'n'] + metrics + ['source', 'command']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for row in group.to_dict('records'):
-        cells = [row['method'], row['selection'], '%d' % row['n']]
+        cells = [row['method'], row['batchnorm'] or '–', row['selection'], '%d' % row['n']]
         cells += [format_cell(row[mean_column(m)], row[std_column(m)]) for m in metrics]
         cells += [source_cell(row['source']),
                   '`%s`' % markdown_escape(row['command']) if row['command'] else '']
@@ -162,6 +164,66 @@ def write_leaderboard(df, out):
         f.write(to_markdown(df))
     df.to_csv(paths[1], index=False)
     return paths
+
+
+def side_by_side(table, column='batchnorm', metrics=('R@1',)):
+    """Our rows of a leaderboard with the values of ``column`` (e.g. the BatchNorm modes)
+    side by side: one row per method, columns ``<metric> mean|std [<value>]``, ``n [<value>]``
+    and ``command [<value>]``, sorted by the R@1 of the last value ('train' first).
+
+    A method with two settings for one value (say two learning rates) cannot be paired:
+    that is a ValueError naming it."""
+    ours = table[table['source'] == OURS]
+    values = sorted(ours[column].dropna().unique(), key=lambda v: (v != DEFAULT_BATCHNORM, v))
+    keys = GROUP + ['method', 'selection']
+    rows = []
+    for key, group in ours.groupby(keys, dropna=False, sort=False):
+        repeated = group[column][group[column].duplicated()]
+        if len(repeated):
+            raise ValueError('%s: several settings with %s %s; pass the records of one setting '
+                             'per value' % (key[len(GROUP)], column, repeated.iloc[0]))
+        row = dict(zip(keys, key))
+        for record in group.to_dict('records'):
+            value = record[column]
+            row['n [%s]' % value] = record['n']
+            for metric in metrics:
+                for part in (mean_column(metric), std_column(metric)):
+                    row['%s [%s]' % (part, value)] = record[part]
+            row['command [%s]' % value] = record['command']
+        rows.append(row)
+    columns = keys + ['n [%s]' % v for v in values] + [
+        '%s [%s]' % (part, v) for m in metrics for v in values
+        for part in (mean_column(m), std_column(m))] + ['command [%s]' % v for v in values]
+    wide = pd.DataFrame(rows, columns=columns)
+    rank = '%s [%s]' % (mean_column('R@1' if 'R@1' in metrics else metrics[0]), values[-1])
+    return wide.sort_values(GROUP + [rank], ascending=[True, True, True, False],
+                            na_position='last', kind='stable').reset_index(drop=True), values
+
+
+def side_by_side_markdown(wide, values, metrics, column_title='BatchNorm'):
+    """One Markdown table per group: each metric under each value, and the R@1 change from
+    the first value to the last."""
+    header = ['method', 'runs'] + ['%s, %s %s' % (m, column_title, v) for m in metrics
+                                   for v in values]
+    change = 'R@1' in metrics and len(values) > 1
+    header += ['R@1 change'] if change else []
+    parts = []
+    for keys, group in wide.groupby(GROUP, dropna=False, sort=False):
+        lines = ['## ' + group_title(*keys), '',
+                 '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+        for row in group.to_dict('records'):
+            runs = ' / '.join('–' if pd.isna(row['n [%s]' % v]) else '%d' % row['n [%s]' % v]
+                              for v in values)
+            cells = [row['method'], runs] + [
+                format_cell(row['%s [%s]' % (mean_column(m), v)],
+                            row['%s [%s]' % (std_column(m), v)]) for m in metrics for v in values]
+            if change:
+                delta = row['%s [%s]' % (mean_column('R@1'), values[-1])] - \
+                    row['%s [%s]' % (mean_column('R@1'), values[0])]
+                cells.append('–' if pd.isna(delta) else '%+.2f' % delta)
+            lines.append('| ' + ' | '.join(markdown_escape(c) for c in cells) + ' |')
+        parts.append('\n'.join(lines))
+    return '\n\n'.join(parts) + '\n'
 
 
 def split_metrics(values):

@@ -72,11 +72,14 @@ def select_group(df, dataset, model, embed_dim, published):
 
 
 def bar_labels(rows):
-    """script[/variant], with the selection when it differs and '(published)' for theirs."""
+    """script[/variant], with the selection and the BatchNorm mode when they differ, and
+    '(published)' for theirs."""
     several = rows['selection'].nunique() > 1
+    modes = rows['batchnorm'].replace('', np.nan).nunique() > 1 if 'batchnorm' in rows else False
     labels = []
     for row in rows.to_dict('records'):
         label = row['method'] + (' [%s]' % row['selection'] if several else '')
+        label += ' [BN %s]' % row['batchnorm'] if modes and row['batchnorm'] else ''
         labels.append(label + (' (published)' if row['source'] != OURS else ''))
     return labels
 
@@ -124,6 +127,52 @@ def bar_chart(df, dataset, model, out, embed_dim=None, published=False):
     runs = count_text(ours['n'], 'runs per method') if len(ours) else 'published figures only'
     figure.suptitle('%s, %s backbone, %s-d embedding: mean ± std over runs (%s)'
                     % (rows['dataset'].iloc[0], model, '?' if pd.isna(dim) else '%d' % dim, runs))
+    save_figure(figure, out)
+    return figure
+
+
+def side_by_side_chart(wide, values, out, metric='R@1', column_title='BatchNorm',
+                       baseline='no training'):
+    """Grouped bars of one group of a :func:`.leaderboard.side_by_side` table: per method a
+    bar for each value (mean ± std over runs); methods whose label ends in ``baseline`` are a
+    horizontal line with its ± std band instead. Saves ``<out>.png`` and ``.pdf``."""
+    is_baseline = wide['method'].str.endswith(baseline)
+    methods, base = wide[~is_baseline], wide[is_baseline]
+    figure = new_figure(max(0.45 * len(methods) * len(values) + 2.0, 8.0), 5.2)
+    ax = figure.subplots()
+    width = 0.8 / len(values)
+    x = np.arange(len(methods))
+    colours = matplotlib.colormaps['tab10'](np.arange(len(values)))
+    tops = []
+    for i, (value, colour) in enumerate(zip(values, colours)):
+        means = methods['%s [%s]' % (mean_column(metric), value)].to_numpy(float)
+        stds = np.nan_to_num(methods['%s [%s]' % (std_column(metric), value)].to_numpy(float))
+        bars = ax.bar(x + (i - (len(values) - 1) / 2) * width, np.nan_to_num(means), width,
+                      yerr=stds, capsize=2, color=colour, edgecolor='black', linewidth=0.5,
+                      label='%s %s' % (column_title, value), error_kw={'elinewidth': 1})
+        ax.bar_label(bars, labels=['' if np.isnan(m) else '%.1f' % m for m in means],
+                     padding=2, fontsize=6, rotation=90)
+        tops.append(np.nanmax(means + stds) if np.isfinite(means).any() else 0)
+    lows = []
+    for row in base.to_dict('records'):
+        mean = row['%s [%s]' % (mean_column(metric), values[0])]
+        std = np.nan_to_num(row['%s [%s]' % (std_column(metric), values[0])])
+        ax.axhline(mean, color='black', linestyle='--', linewidth=1,
+                   label='%s: %.2f' % (row['method'], mean))
+        ax.axhspan(mean - std, mean + std, color='grey', alpha=0.2)
+        lows.append(mean - std)
+    finite = [v for v in methods[[c for c in methods if c.startswith(mean_column(metric))]]
+              .to_numpy(float).ravel() if np.isfinite(v)] + lows
+    low = max(0.0, (min(finite) if finite else 0) - 10)
+    ax.set_ylim(low, max(tops + [low + 1]) + 8)
+    ax.set_xticks(x, methods['method'], rotation=45, ha='right', fontsize=8)
+    ax.set_ylabel('%s (%%)' % METRIC_LABELS.get(metric, metric))
+    ax.grid(axis='y', alpha=0.3)
+    ax.legend(fontsize=8, loc='upper right')
+    first = wide.iloc[0]
+    ax.set_title('%s, %s backbone, %d-d embedding: test %s per %s mode, mean ± std over runs'
+                 % (first['dataset'], first['model'], first['embed_dim'],
+                    METRIC_LABELS.get(metric, metric), column_title), fontsize=10)
     save_figure(figure, out)
     return figure
 
