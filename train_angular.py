@@ -6,10 +6,10 @@ N-pair + L * angular, as in the DML playground.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import AngularLoss, NPairLoss, WeightedSum
-from common.training.pair_batches import PairBatchScript
+from common.training.recipes import PairBatchRecipe
 
 
-class Angular(PairBatchScript):
+class Angular(PairBatchRecipe):
     """Angular loss."""
     name = 'angular'
     defaults = dict(batch_size=128, epochs=30, lr=1e-5, factor=0.5, wd=1e-5, steps='10,20')
@@ -27,8 +27,8 @@ class Angular(PairBatchScript):
                                  AngularLoss(args.alpha, 0.0, args.symmetric_loss))])
         return AngularLoss(args.alpha, args.l2reg_weight, args.symmetric_loss)
 
-    def gradient_divisor(self, args, batch_size):
-        return args.batch_size  # the playground's step(128)
+    def gradient_divisor(self, args, batch):
+        return batch.per_device  # the playground's step(128)
 
 
 if __name__ == '__main__':

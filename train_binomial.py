@@ -6,10 +6,10 @@ P x K batches of 16 classes x 5 images, Adam 1e-5, weight decay 5e-4.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import BinomialDevianceLoss
-from common.training.class_batches import ClassBalancedScript
+from common.training.recipes import ClassBalancedRecipe
 
 
-class Binomial(ClassBalancedScript):
+class Binomial(ClassBalancedRecipe):
     """Binomial deviance loss."""
     name = 'binomial'
     defaults = dict(embed_dim=512, batch_size=80, epochs=20, lr=1e-5, factor=0.5, wd=5e-4,

@@ -11,14 +11,14 @@ x0.94 every epoch (the paper's recipe).
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
 from common.losses import FacilityLocationLoss
-from common.training import TrainingScript
-from common.training.class_batches import ShuffledOrClassBalanced
+from common.training import Recipe
 from common.training.optim import ParamGroup
+from common.training.recipes import ShuffledOrClassBalanced
 
 RMSPROP_DECAY = 0.94
 
 
-class ClusterLoss(ShuffledOrClassBalanced, TrainingScript):
+class ClusterLoss(ShuffledOrClassBalanced, Recipe):
     """Facility-location (structured clustering) loss."""
     name = 'clusterloss'
     defaults = dict(batch_size=120, epochs=25, lr=1e-4, factor=0.5, wd=1e-5,
@@ -37,10 +37,8 @@ class ClusterLoss(ShuffledOrClassBalanced, TrainingScript):
                             help='train the embedding layer 10x faster than the backbone')
         add_class_balanced_options(parser, batch_k=5, iterations=0)
 
-    def check_args(self, parser, args):
-        super().check_args(parser, args)
-        if args.iteration_per_epoch < 0:
-            parser.error('--iteration-per-epoch must be >= 0 (0: shuffled batches)')
+    def check_options(self, parser, args):
+        super().check_options(parser, args)
         if args.margin_multiplier < 0 or args.pam_iterations < 0:
             parser.error('--margin-multiplier and --pam-iterations must be >= 0')
 
@@ -50,15 +48,15 @@ class ClusterLoss(ShuffledOrClassBalanced, TrainingScript):
     def build_loss(self, args, dataset):
         return FacilityLocationLoss(args.margin_multiplier, args.pam_iterations)
 
-    def gradient_divisor(self, args, batch_size):
-        return args.batch_size  # the playground's step(120) on a summed loss
+    def gradient_divisor(self, args, batch):
+        return batch.per_device  # the playground's step(120) on a summed loss
 
-    def parameter_groups(self, args, net, loss, batch_size):
+    def parameter_groups(self, args, net, loss, batch):
         options = {'epsilon': args.epsilon, 'clip_gradient': self.clip_gradient}
         if args.optimizer.lower() == 'rmsprop':
             options['gamma1'] = RMSPROP_DECAY
         return [ParamGroup(net.collect_params(), args.optimizer, args.lr, args.wd,
-                           divisor=self.gradient_divisor(args, batch_size), options=options)]
+                           divisor=self.gradient_divisor(args, batch), options=options)]
 
     def lr_scale(self, state):
         if state.args.optimizer.lower() == 'rmsprop':

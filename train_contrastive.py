@@ -5,10 +5,10 @@ pair of the batch counts, each kind averaged over its non-zero terms.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import ContrastiveLoss
-from common.training.class_batches import ClassBalancedScript
+from common.training.recipes import ClassBalancedRecipe
 
 
-class Contrastive(ClassBalancedScript):
+class Contrastive(ClassBalancedRecipe):
     """Contrastive loss."""
     name = 'contrastive'
 

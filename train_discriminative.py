@@ -11,10 +11,10 @@ Shuffled batches of 128, Adam (epsilon 1e-7), clipping at 10.
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import DiscriminativeLoss, discriminative_scale
 from common.models import EmbeddingHead
-from common.training import TrainingScript
+from common.training import Recipe
 
 
-class Discriminative(TrainingScript):
+class Discriminative(Recipe):
     """Discriminative loss (upper bound on the triplet loss)."""
     name = 'discriminative'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
@@ -25,8 +25,8 @@ class Discriminative(TrainingScript):
                                  '3(C-1)(n/C-1)(n/C), which needs --batch-size above the number '
                                  'of training classes)')
 
-    def check_args(self, parser, args):
-        super().check_args(parser, args)
+    def check_options(self, parser, args):
+        super().check_options(parser, args)
         if args.loss_scale is not None and not args.loss_scale > 0:
             parser.error('--loss-scale must be positive')
 

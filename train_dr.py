@@ -14,11 +14,11 @@ from common.cli import add_multi_similarity_options, multi_similarity_kwargs
 from common.losses import DirectionRegularizedTripletLoss, MultiSimilarityLoss, ProxyNCALoss
 from common.models.initializers import NormalScaled
 from common.records import with_postfix
-from common.training.class_batches import ClassBalancedScript
 from common.training.optim import split_groups
+from common.training.recipes import ClassBalancedRecipe
 
 
-class DirectionRegularization(ClassBalancedScript):
+class DirectionRegularization(ClassBalancedRecipe):
     """Direction Regularization."""
     name = 'dr'
 
@@ -67,9 +67,9 @@ class DirectionRegularization(ClassBalancedScript):
                                 proxy_init=NormalScaled(8), **dr)
         return MultiSimilarityLoss(**multi_similarity_kwargs(args), **dr)
 
-    def parameter_groups(self, args, net, loss, batch_size):
+    def parameter_groups(self, args, net, loss, batch):
         if args.loss != 'proxynca':
-            return super().parameter_groups(args, net, loss, batch_size)
+            return super().parameter_groups(args, net, loss, batch)
         lr_proxy = args.lr_proxy or 100 * args.lr
         return split_groups(args, net, loss, (args.lr, args.lr, lr_proxy),
                             options={'epsilon': self.epsilon})

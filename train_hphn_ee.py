@@ -11,18 +11,16 @@ from common.cli import add_class_balanced_options
 from common.data.samplers import ClassBalancedBatchSampler
 from common.losses import HPHNTripletLoss
 from common.models.initializers import xavier
-from common.training import TrainingScript
+from common.training import Recipe
 
 
-class HPHNEmbeddingExpansion(TrainingScript):
+class HPHNEmbeddingExpansion(Recipe):
     """HPHN triplet loss with Embedding Expansion."""
     name = 'hphn_ee'
     defaults = dict(model='googlenet', embed_dim=512, image_size=227, batch_size=128,
                     epochs=4000, lr=1e-4, wd=5e-4, factor=0.5, steps='400,800,1200,1600',
                     eval_every=5)
-    sampler = 'class_balanced'
     head_normalize = True
-    head_init = xavier(2.0)
     epsilon = 1e-8
     clip_gradient = None
 
@@ -34,20 +32,26 @@ class HPHNEmbeddingExpansion(TrainingScript):
         parser.add_argument('--soft-margin', action='store_true',
                             help='log(1 + exp(d_ap - d_an)) instead of the hinge')
 
-    def check_args(self, parser, args):
-        super().check_args(parser, args)
+    def check_options(self, parser, args):
+        super().check_options(parser, args)
         if args.batch_k % 2:
             parser.error('--batch-k %d must be even: Embedding Expansion pairs consecutive '
                          'images of a class' % args.batch_k)
         if args.n_inner_pts < 0:
             parser.error('--n-inner-pts must be >= 0')
 
-    def make_sampler(self, args, split, batch_size, seed, devices=1):
+    def sampler_kind(self, args):
+        return 'class_balanced'
+
+    def head_initializer(self, args):
+        return xavier(2.0)
+
+    def make_sampler(self, args, split, batch, seed):
         # The official "epoch" is C x K images; small classes are drawn with replacement so
         # that every block is exactly K long and pairs never straddle two classes.
         iterations = (args.iteration_per_epoch or
-                      max(1, split.num_classes * args.batch_k // batch_size))
-        return ClassBalancedBatchSampler(split.labels, batch_size, args.batch_k, iterations, seed,
+                      max(1, split.num_classes * args.batch_k // batch.total))
+        return ClassBalancedBatchSampler(split.labels, batch.total, args.batch_k, iterations, seed,
                                          fill='replace')
 
     def build_loss(self, args, dataset):

@@ -8,10 +8,10 @@ with only the hardest negative of either end of a pair.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import LiftedStructLoss
-from common.training import TrainingScript
+from common.training import Recipe
 
 
-class LiftedStruct(TrainingScript):
+class LiftedStruct(Recipe):
     """Lifted structured loss."""
     name = 'liftedstruct'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')

@@ -10,10 +10,10 @@ from common.losses import MarginLoss
 from common.mining import DistanceWeightedSampler
 from common.models.initializers import xavier
 from common.training import ParamGroup
-from common.training.class_batches import ClassBalancedScript
+from common.training.recipes import ClassBalancedRecipe
 
 
-class Margin(ClassBalancedScript):
+class Margin(ClassBalancedRecipe):
     """Margin loss with distance-weighted sampling."""
     name = 'margin'
     defaults = dict(batch_size=125, epochs=20, lr=1e-4, factor=0.5, wd=1e-5,
@@ -40,11 +40,11 @@ class Margin(ClassBalancedScript):
         return MarginLoss(dataset.train.num_classes, margin=args.margin, beta=args.beta,
                           nu=args.nu, learn_beta=args.lr_beta > 0, sampler=sampler)
 
-    def gradient_divisor(self, args, batch_size):
-        return args.batch_size  # the playground's step(125): loss / batch size
+    def gradient_divisor(self, args, batch):
+        return batch.per_device  # the playground's step(125): loss / batch size
 
-    def parameter_groups(self, args, net, loss, batch_size):
-        divisor = self.gradient_divisor(args, batch_size)
+    def parameter_groups(self, args, net, loss, batch):
+        divisor = self.gradient_divisor(args, batch)
         groups = [ParamGroup(net.collect_params(), args.optimizer, args.lr, args.wd, divisor,
                              {'epsilon': self.epsilon}, 'net')]
         if args.lr_beta > 0:

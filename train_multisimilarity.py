@@ -11,10 +11,10 @@ normalisation: add ``--frozen-bn`` (off by default, as in the playground).
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_multi_similarity_options, multi_similarity_kwargs
 from common.losses import MultiSimilarityLoss
-from common.training.class_batches import ClassBalancedScript
+from common.training.recipes import ClassBalancedRecipe
 
 
-class MultiSimilarity(ClassBalancedScript):
+class MultiSimilarity(ClassBalancedRecipe):
     """Multi-similarity loss."""
     name = 'multisimilarity'
     defaults = dict(embed_dim=512, batch_size=80, epochs=15, lr=3e-5, factor=0.1, wd=5e-4,

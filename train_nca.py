@@ -5,10 +5,10 @@ image should pick a same-class neighbour under softmax(-scale * d^2).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import NCALoss
-from common.training.class_batches import ClassBalancedScript
+from common.training.recipes import ClassBalancedRecipe
 
 
-class NCA(ClassBalancedScript):
+class NCA(ClassBalancedRecipe):
     """NCA loss."""
     name = 'nca'
 

@@ -17,11 +17,11 @@ from common.losses import NormalizedSoftmaxLoss
 from common.models import backbone_spec
 from common.models.initializers import NormalScaled, TruncNorm, xavier
 from common.models.norm_softmax_head import NormSoftmaxHead
-from common.training import TrainingScript
+from common.training import Recipe
 from common.training.optim import ParamGroup, make_trainer
 
 
-class NormProxy(TrainingScript):
+class NormProxy(Recipe):
     """Normalised softmax over class proxies (NormSoftmax)."""
     name = 'normproxy'
     defaults = dict(batch_size=75, epochs=30, lr=1e-3, factor=0.1, wd=1e-4, steps='15',
@@ -47,27 +47,29 @@ class NormProxy(TrainingScript):
                                  'backbone stays fixed if this is >= --epochs)')
         add_class_balanced_options(parser, batch_k=0, iterations=0)
 
-    def check_args(self, parser, args):
-        super().check_args(parser, args)
+    def check_options(self, parser, args):
+        super().check_options(parser, args)
         if args.batch_k < 0 or args.iteration_per_epoch < 0:
             parser.error('--batch-k and --iteration-per-epoch must be >= 0')
         if args.warmup_epochs < 0:
             parser.error('--warmup-epochs must be >= 0')
-        if args.no_fc:
-            args.embed_dim = backbone_spec(args.model).feature_dim
+
+    def derived_options(self, args):
+        # Without the linear layer the embedding is the backbone's features.
+        return {'embed_dim': backbone_spec(args.model).feature_dim} if args.no_fc else {}
 
     def sampler_kind(self, args):
         return 'class_balanced' if args.batch_k > 0 else 'shuffled'
 
-    def make_sampler(self, args, split, batch_size, seed, devices=1):
+    def make_sampler(self, args, split, batch, seed):
         if args.batch_k > 0:
             # By default as many P x K batches as one pass over the training images.
-            iterations = args.iteration_per_epoch or max(1, len(split) // batch_size)
-            return ClassBalancedBatchSampler(split.labels, batch_size, args.batch_k, iterations,
+            iterations = args.iteration_per_epoch or max(1, len(split) // batch.total)
+            return ClassBalancedBatchSampler(split.labels, batch.total, args.batch_k, iterations,
                                              seed)
-        return super().make_sampler(args, split, batch_size, seed, devices)
+        return super().make_sampler(args, split, batch, seed)
 
-    def transform_resize(self, args):
+    def train_resize(self, args):
         return 256 if args.batch_k > 0 else None  # the playground's iterator path
 
     def evaluation_metric(self, args):
@@ -89,7 +91,7 @@ class NormProxy(TrainingScript):
                                      static_proxies=args.static_proxies,
                                      proxy_init=NormalScaled(8))
 
-    def parameter_groups(self, args, net, loss, batch_size):
+    def parameter_groups(self, args, net, loss, batch):
         options = {'epsilon': args.epsilon, 'clip_gradient': self.clip_gradient}
         head = net.head.collect_params()
         head.update(loss.collect_params())

@@ -6,10 +6,10 @@ image augmented twice), gradient divided by N.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import NPairLoss
-from common.training.pair_batches import PairBatchScript
+from common.training.recipes import PairBatchRecipe
 
 
-class NPairs(PairBatchScript):
+class NPairs(PairBatchRecipe):
     """Multi-class N-pair loss."""
     name = 'npairs'
     defaults = dict(batch_size=128, epochs=25, lr=1e-4, factor=0.5, wd=1e-5,
@@ -19,8 +19,8 @@ class NPairs(PairBatchScript):
     def build_loss(self, args, dataset):
         return NPairLoss(args.l2reg_weight, args.symmetric_loss)
 
-    def gradient_divisor(self, args, batch_size):
-        return args.batch_size // 2  # the playground's step(64)
+    def gradient_divisor(self, args, batch):
+        return batch.per_device // 2  # the playground's step(64)
 
 
 if __name__ == '__main__':

@@ -8,17 +8,15 @@ distances to the class means. --batch-size only sets the test-time batch.
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.data.samplers import EpisodeBatchSampler
 from common.losses import PrototypeLoss
-from common.training import TrainingScript
+from common.training import Recipe
 from common.training.embed import forward_in_two
 
 
-class Prototype(TrainingScript):
+class Prototype(Recipe):
     """Prototypical networks."""
     name = 'prototype'
     defaults = dict(batch_size=32, epochs=30, lr=1e-4, factor=0.5, wd=1e-5,
                     steps='12,14,16,18')
-    sampler = 'episode'
-    train_resize = 256
     clip_gradient = None
 
     def add_options(self, parser):
@@ -28,24 +26,30 @@ class Prototype(TrainingScript):
         parser.add_argument('--iteration-per-epoch', type=int, default=100,
                             help='episodes per epoch')
 
-    def check_args(self, parser, args):
-        super().check_args(parser, args)
+    def check_options(self, parser, args):
+        super().check_options(parser, args)
         for name in ('nc', 'ns', 'nq', 'iteration_per_epoch'):
             if getattr(args, name) < 1:
                 parser.error('--%s must be at least 1' % name.replace('_', '-'))
         if args.nc < 2:
             parser.error('--nc must be at least 2: an episode needs two classes')
 
+    def sampler_kind(self, args):
+        return 'episode'
+
+    def train_resize(self, args):
+        return 256
+
     def build_loss(self, args, dataset):
         return PrototypeLoss(args.nc, args.ns, args.nq)
 
-    def gradient_divisor(self, args, batch_size):
+    def gradient_divisor(self, args, batch):
         # The playground summed the per-query losses and stepped by the episode size.
         return (args.ns + args.nq) / args.nq
 
-    def make_sampler(self, args, split, batch_size, seed, devices=1):
+    def make_sampler(self, args, split, batch, seed):
         return EpisodeBatchSampler(split.labels, args.nc, args.ns, args.nq,
-                                   args.iteration_per_epoch, seed, groups=devices)
+                                   args.iteration_per_epoch, seed, groups=batch.devices)
 
     def on_epoch_start(self, state):
         if state.epoch == 1 and state.sampler.excluded:

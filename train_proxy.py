@@ -9,17 +9,18 @@ softmax over -distance (the playground used +distance).
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
 from common.records import with_postfix
-from common.training import TrainingScript
-from common.training.class_batches import ShuffledOrClassBalanced
+from common.training import Recipe
 from common.training.optim import split_groups
 from common.training.proxy_options import add_proxy_loss_options, build_proxy_loss, proxy_head_init
+from common.training.recipes import ShuffledOrClassBalanced
 
 
-class Proxy(ShuffledOrClassBalanced, TrainingScript):
+class Proxy(ShuffledOrClassBalanced, Recipe):
     """Proxy-based deep metric learning."""
     name = 'proxy'
     defaults = dict(batch_size=32, epochs=20, lr=None, factor=0.1, wd=5e-4, steps='3,10,16')
     head_normalize = True
+    lr_required = False  # without --lr the three groups have their own rates
 
     def add_options(self, parser):
         add_proxy_loss_options(parser, loss='triplet')
@@ -31,10 +32,6 @@ class Proxy(ShuffledOrClassBalanced, TrainingScript):
                             help='learning rate of the proxies (unless --lr is given)')
         add_class_balanced_options(parser, batch_k=5, iterations=0)
 
-    def check_args(self, parser, args):
-        if args.iteration_per_epoch < 0:
-            parser.error('--iteration-per-epoch must be >= 0 (0: shuffled batches)')
-
     def logfile(self, args):
         return with_postfix(args.logfile, args.loss)  # train_proxy_<loss>.log, as the playground
 
@@ -44,7 +41,7 @@ class Proxy(ShuffledOrClassBalanced, TrainingScript):
     def build_loss(self, args, dataset):
         return build_proxy_loss(args, dataset.train.num_classes, args.embed_dim)
 
-    def parameter_groups(self, args, net, loss, batch_size):
+    def parameter_groups(self, args, net, loss, batch):
         lrs = ((args.lr,) * 3 if args.lr else
                (args.lr_inception, args.lr_embedding, args.lr_proxynca))
         return split_groups(args, net, loss, lrs,

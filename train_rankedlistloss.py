@@ -6,14 +6,15 @@ alpha - margin, negatives weighted by exp(T (alpha - d)).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import RankedListLoss
-from common.training.class_batches import ClassBalancedScript
+from common.models import EmbeddingHead
+from common.training.recipes import ClassBalancedRecipe
 
 
 def layer_sizes(text):
     return tuple(int(v) for v in text.split(',') if v.strip())
 
 
-class RankedList(ClassBalancedScript):
+class RankedList(ClassBalancedRecipe):
     """Ranked list loss."""
     name = 'rankedlist'
     defaults = dict(batch_size=180, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
@@ -32,16 +33,18 @@ class RankedList(ClassBalancedScript):
         parser.add_argument('--detach-weights', action='store_true',
                             help='no gradient through the negative weights (the paper)')
 
-    def check_args(self, parser, args):
-        super().check_args(parser, args)
+    def check_options(self, parser, args):
+        super().check_options(parser, args)
         try:
             layer_sizes(args.bottleneck_layers)
         except ValueError:
             parser.error('--bottleneck-layers %r: expected sizes such as 512,256'
                          % args.bottleneck_layers)
 
-    def head_hidden_units(self, args):
-        return layer_sizes(args.bottleneck_layers)
+    def build_head(self, args, dataset):
+        return EmbeddingHead(args.embed_dim, normalize=self.head_normalize,
+                             use_bias=self.head_bias,
+                             hidden_units=layer_sizes(args.bottleneck_layers))
 
     def head_lr_mult(self, args):
         return 10.0 if args.model == 'inception-bn' else 1.0

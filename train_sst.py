@@ -12,16 +12,15 @@ but, by an exhausted generator, left that layer untrained; here it trains.)
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import StochasticSymmetricTripletLoss
-from common.training.local_sampling import LocalSamplingScript
+from common.training.recipes import LocalSamplingRecipe
 from common.training.schedule import Plateau
 
 
-class SST(LocalSamplingScript):
+class SST(LocalSamplingRecipe):
     """Stochastic symmetric triplet loss with local sampling."""
     name = 'sst'
     defaults = dict(embed_dim=512, batch_size=200, epochs=150, lr=1e-4, factor=0.5, wd=1e-4,
                     steps='0')
-    train_resize = 256
     epsilon = 1e-8
     clip_gradient = None
 
@@ -33,6 +32,9 @@ class SST(LocalSamplingScript):
                                  'lower training loss')
         parser.add_argument('--early-stop-patience', type=int, default=15,
                             help='stop after this many epochs without a lower training loss')
+
+    def train_resize(self, args):
+        return 256
 
     def head_lr_mult(self, args):
         return 10.0

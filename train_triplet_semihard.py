@@ -5,14 +5,13 @@ margin 1 on squared distances; Adam (epsilon 1e-7), gradient clipping at 10.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.losses import TripletSemiHardLoss
-from common.training import TrainingScript
+from common.training import Recipe
 
 
-class TripletSemiHard(TrainingScript):
+class TripletSemiHard(Recipe):
     """Triplet loss with semi-hard negative mining."""
     name = 'triplet_semihard'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
-    sampler = 'shuffled'
 
     def add_options(self, parser):
         parser.add_argument('--margin', type=float, default=1.0,

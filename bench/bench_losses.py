@@ -76,14 +76,14 @@ PROXY_SCRIPTS = {'train_proxy', 'train_normproxy'}
 
 
 def load_script(name):
-    """The TrainingScript subclass defined by ROOT/<name>.py, instantiated."""
-    from common.training.script import TrainingScript
+    """The Recipe subclass defined by ROOT/<name>.py, instantiated."""
+    from common.training import Recipe
     spec = importlib.util.spec_from_file_location('bench_' + name,
                                                   os.path.join(ROOT, name + '.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     classes = [v for v in vars(module).values() if isinstance(v, type)
-               and issubclass(v, TrainingScript) and v.__module__ == module.__name__]
+               and issubclass(v, Recipe) and v.__module__ == module.__name__]
     if len(classes) != 1:
         raise RuntimeError('%s defines %d training scripts' % (name, len(classes)))
     return classes[0]()

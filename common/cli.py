@@ -89,7 +89,7 @@ def build_parser(description, defaults):
                    help='save the training state every N epochs for --resume; 0: never')
 
     g = p.add_argument_group('evaluation and records')
-    g.add_argument('--val-classes', default=None, metavar='N',
+    g.add_argument('--val-classes', type=val_classes, default=None, metavar='N',
                    help='choose the best epoch on N training classes (or a fraction, e.g. 0.2) '
                         'held out as a class-disjoint validation split, and evaluate the test '
                         'split once; default: the playground\'s selection on the test split')
@@ -111,7 +111,7 @@ def build_parser(description, defaults):
 
 
 def check_args(parser, args):
-    """One-line errors for option values that cannot work."""
+    """One-line errors for option values that cannot work (the options stay as parsed)."""
     positive = {'--batch-size': args.batch_size,
                 '--embed-dim': args.embed_dim, '--number-of-runs': args.number_of_runs,
                 '--factor': args.factor}
@@ -134,8 +134,6 @@ def check_args(parser, args):
         parser.error('--num-classes must be at least 4 (2 training and 2 test classes)')
     if args.checkpoint_every < 0:
         parser.error('--checkpoint-every must be >= 0 (0: no checkpoints)')
-    if args.val_classes is not None:
-        args.val_classes = parse_val_classes(parser, args.val_classes)
     if args.num_workers < 0:
         parser.error('--num-workers must be >= 0')
     if args.image_size < 16:
@@ -150,8 +148,8 @@ def check_args(parser, args):
     return args
 
 
-def parse_val_classes(parser, value):
-    """A class count (>= 2) or a fraction in (0, 1)."""
+def val_classes(value):
+    """``--val-classes``: a class count (>= 2) or a fraction in (0, 1)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -160,8 +158,8 @@ def parse_val_classes(parser, value):
         return number
     if number is not None and number >= 2 and number == int(number):
         return int(number)
-    parser.error('--val-classes %s: give a number of classes (>= 2) or a fraction in (0, 1)'
-                 % value)
+    raise argparse.ArgumentTypeError('%s: give a number of classes (>= 2) or a fraction in '
+                                     '(0, 1)' % value)
 
 
 def add_class_balanced_options(parser, batch_k, iterations):

@@ -22,9 +22,10 @@ def glyph_argv(glyph_root, results_dir, *extra, epochs=1, batch_size=32):
             '--results-dir', str(results_dir)] + [str(e) for e in extra]
 
 
-def run(script, argv):
-    """Parse ``argv`` for ``script`` and run it; returns the summary dict."""
-    return script.run(script.parse_args(argv))
+def run(recipe, argv):
+    """Parse ``argv`` for ``recipe`` and run it as its script would, errors raised; returns
+    the summary dict."""
+    return recipe.runner(recipe).run(recipe.parse_args(argv), argv)
 
 
 def miniature_run(script, glyph_root, results_dir, *extra, epochs=3, batch_size=64):

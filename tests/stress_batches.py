@@ -187,11 +187,11 @@ def layout_labels(rng, kind, k, classes, singletons):
 
 # --- configurations ----------------------------------------------------------------------
 def load_script(name):
-    """The TrainingScript defined by ROOT/<name>.py, instantiated."""
-    from common.training import TrainingScript
+    """The Recipe defined by ROOT/<name>.py, instantiated."""
+    from common.training import Recipe
     module = importlib.import_module(name)
     classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if issubclass(c, TrainingScript) and c.__module__ == module.__name__]
+               if issubclass(c, Recipe) and c.__module__ == module.__name__]
     assert len(classes) == 1, name
     return classes[0]()
 

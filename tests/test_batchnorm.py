@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from mxnet import autograd, gluon
 
-import common.training.script as script_module
+import common.training.runner as script_module
 from common.losses import TripletSemiHardLoss
 from common.models import EmbeddingHead, build_embedding_net, freeze_batchnorm, get_backbone
 from common.models.batchnorm import batchnorm_layers, bn_mode

@@ -9,17 +9,17 @@ import pytest
 from common import benchmark
 from common.data import font_faces
 from common.reports.collect import collect_runs
-from common.training import TrainingScript
+from common.training import Recipe
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FROZEN_SMOKE = ['triplet_semihard', 'no_training']
 
 
 def script_of(path):
-    """The TrainingScript defined by a root train_*.py file."""
+    """The Recipe defined by a root train_*.py file."""
     module = importlib.import_module(os.path.splitext(os.path.basename(path))[0])
     classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if issubclass(c, TrainingScript) and c.__module__ == module.__name__]
+               if issubclass(c, Recipe) and c.__module__ == module.__name__]
     assert len(classes) == 1, path
     return classes[0]()
 

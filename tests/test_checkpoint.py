@@ -161,7 +161,7 @@ def test_sigkill_mid_epoch_then_resume_gives_the_uninterrupted_result(glyph_root
 def test_sigterm_unwinds_the_main_process_only_and_main_restores_the_handler(tmp_path):
     """Forked data workers inherit the handler; their pool stops them with SIGTERM, and a
     worker that raised instead of dying once hung the pool's join (and a whole run)."""
-    from common.training.script import terminate_as_interrupt
+    from common.training.signals import terminate_as_interrupt
     previous = signal.signal(signal.SIGTERM, terminate_as_interrupt(os.getpid()))
     try:
         child = os.fork()

@@ -51,7 +51,7 @@ def test_workers_share_every_batch_in_contiguous_slices():
 TWO_DEVICES = """
 import sys
 import mxnet as mx
-import common.training.script as script
+import common.training.runner as script
 from train_proxy import Proxy
 script.get_contexts = lambda gpus: [mx.cpu(0), mx.cpu(1)]
 Proxy().main(sys.argv[1:])

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from common.training import BatchSize
 from scripts import miniature_run
 from train_dr import DirectionRegularization
 
@@ -47,7 +48,7 @@ def test_positive_slots_match_the_sampler(k):
     # Classes of 1 to 9 images: small ones fill a batch with extra classes.
     split = FakeSplit(np.repeat(np.arange(40), np.arange(40) % 9 + 1))
     most = 0
-    for batch in script.make_sampler(args, split, args.batch_size, seed=k):
+    for batch in script.make_sampler(args, split, BatchSize(args.batch_size), seed=k):
         indices = [i for i, _ in batch]
         assert len(set(indices)) == len(indices), 'an image twice in a batch'
         _, counts = np.unique(split.labels[indices], return_counts=True)

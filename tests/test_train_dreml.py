@@ -6,6 +6,7 @@ import pytest
 
 from common.records import read_records
 from common.training.ensemble import (
+    EnsembleRunner,
     EnsembleStateError,
     MemberStore,
     concatenate,
@@ -53,7 +54,7 @@ def test_resume_continues_an_interrupted_run_to_the_same_result(glyph_root, tmp_
     full = run(DREML(), glyph_argv(glyph_root, tmp_path / 'full', *argv))
 
     calls = []
-    original = DREML.train_network
+    original = EnsembleRunner.train_network
 
     def interrupted(self, *args, **kwargs):
         calls.append(1)
@@ -61,10 +62,10 @@ def test_resume_continues_an_interrupted_run_to_the_same_result(glyph_root, tmp_
             raise KeyboardInterrupt  # killed while training the second member
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(DREML, 'train_network', interrupted)
+    monkeypatch.setattr(EnsembleRunner, 'train_network', interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(DREML(), glyph_argv(glyph_root, tmp_path / 'cut', *argv))
-    monkeypatch.setattr(DREML, 'train_network', original)
+    monkeypatch.setattr(EnsembleRunner, 'train_network', original)
     folder = tmp_path / 'cut' / 'dreml_members'
     assert json.load(open(folder / 'state.json'))['finished'] == [0]
     assert (folder / 'member_000.params').exists() and not list(folder.glob('*.tmp*'))

@@ -1,6 +1,7 @@
 import pytest
 
 from common.data import get_dataset
+from common.training import BatchSize
 from scripts import glyph_argv, miniature_run
 from train_hphn_ee import HPHNEmbeddingExpansion
 
@@ -23,7 +24,7 @@ def test_official_defaults_and_epoch_length(glyph_root, tmp_path):
     assert (args.lr, args.wd, args.margin, args.n_inner_pts, args.eval_every) == (
         1e-4, 5e-4, 1e-5, 2, 5)
     split = get_dataset('glyphs', glyph_root).train
-    sampler = script.make_sampler(args, split, 128, seed=0)
+    sampler = script.make_sampler(args, split, BatchSize(128), seed=0)
     assert len(sampler) == 31 * 32 // 128  # an "epoch" is C x K images
     for batch in sampler:
         labels = split.labels[[i for i, _ in batch]]

@@ -4,6 +4,7 @@ import pytest
 
 from common.data import get_dataset
 from common.data.samplers import EpisodeBatchSampler
+from common.training import BatchSize
 from scripts import glyph_argv, miniature_run
 from train_prototype import Prototype
 
@@ -40,4 +41,4 @@ def test_options_are_validated(glyph_root, tmp_path):
     dataset = get_dataset('glyphs', glyph_root)
     args = Prototype().parse_args(glyph_argv(glyph_root, tmp_path, '--nc', '40'))
     with pytest.raises(ValueError, match='--nc 40 classes per episode'):
-        Prototype().make_sampler(args, dataset.train, 32, 0)
+        Prototype().make_sampler(args, dataset.train, BatchSize(32), 0)

@@ -8,8 +8,9 @@ from mxnet.gluon import HybridBlock
 
 from common.losses import TripletSemiHardLoss
 from common.records import Recorder, read_records
-from common.training import NonFiniteError, ParamGroup, RunState, TrainingScript, fit
-from common.training.loop import MAX_FAULTS_WRITTEN, train_epoch
+from common.training import NonFiniteError, ParamGroup, Recipe, RunState, fit
+from common.training.faults import MAX_FAULTS_WRITTEN
+from common.training.loop import train_epoch
 from scripts import glyph_argv, run
 
 
@@ -34,7 +35,7 @@ class NaNGradient(HybridBlock):
         return F.sum(F.sqrt(F.abs(x - x)))
 
 
-class Script(TrainingScript):
+class Script(Recipe):
     name = 'looptest'
     defaults = dict(batch_size=32, epochs=1, lr=1e-3, factor=0.5, wd=0.0, steps='0')
 
@@ -77,8 +78,9 @@ class Noop:
     def forward(self, state, data):
         return state.net(data)
 
-    def compute_loss(self, state, embeddings, labels):
-        return (embeddings ** 2).sum()
+
+def squares(embeddings, labels):
+    return (embeddings ** 2).sum()
 
 
 def test_best_epoch_is_the_first_with_the_highest_r1(tmp_path):
@@ -90,7 +92,7 @@ def test_best_epoch_is_the_first_with_the_highest_r1(tmp_path):
                               eval_every=1))()
     group = ParamGroup(net.collect_params(), 'sgd', 0.01, 0.0)
     trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.01})]
-    state = RunState(args, 1, net, None, [mx.cpu()], None, None,
+    state = RunState(args, 1, net, squares, [mx.cpu()], None, None,
                      Recorder(str(tmp_path), None, stream=None), trainers, [group])
     saved, save = [], net.save_parameters
     net.save_parameters = lambda path: (saved.append(path), save(path))
@@ -112,7 +114,7 @@ def test_two_devices_apply_the_same_update_as_one():
         net.initialize(mx.init.Normal(0.5), ctx=contexts)
         group = ParamGroup(net.collect_params(), 'sgd', 0.1, 0.0)
         trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.1}, kvstore='device')]
-        state = RunState(None, 1, net, None, contexts, None, None, None, epoch=1)
+        state = RunState(None, 1, net, squares, contexts, None, None, None, epoch=1)
         train_epoch(state, [(data, labels)] * 3, Noop(), trainers, [group])
         results.append([p.data(contexts[-1]).asnumpy() for p in net.collect_params().values()])
     for one, two in zip(*results):
@@ -127,7 +129,7 @@ def test_a_group_is_not_updated_before_its_start_epoch():
     trainers = [gluon.Trainer(group.params, 'sgd', {'learning_rate': 0.1})]
     batch = [(mx.nd.ones((4, 3)), mx.nd.array([0, 0, 1, 1]))]
     for epoch, changed in ((1, False), (2, True)):
-        state = RunState(None, 1, net, None, [mx.cpu()], None, None, None, epoch=epoch)
+        state = RunState(None, 1, net, squares, [mx.cpu()], None, None, None, epoch=epoch)
         train_epoch(state, batch, Noop(), trainers, [group])
         assert (not np.array_equal(net.weight.data().asnumpy(), before)) == changed
 
@@ -152,7 +154,7 @@ def test_a_nonfinite_batch_is_written_so_that_it_can_be_reproduced(glyph_root, t
     rebuilt from the written keys, and the written weights give the embeddings it saw."""
     import json
 
-    import common.training.script as script_module
+    import common.training.run_setup as script_module
     from common.data.image_dataset import ImageDataset
     loaders = []
     real_loader = script_module.train_loader

@@ -8,6 +8,7 @@ import numpy as np
 
 from common.evaluation import evaluate
 from common.records import read_manifest, read_records
+from common.training import run_setup
 from common.visualize.embeddings_file import load_embeddings
 from scripts import glyph_argv, run
 from train_margin import Margin
@@ -44,26 +45,27 @@ def test_manifest_holds_what_reproduces_the_run(glyph_root, tmp_path):
     assert read_manifest(str(again / 'train_margin.manifest.json'))['summary'] == summary
 
 
-class CountingMargin(Margin):
-    """Counts the test-split evaluations."""
-    test_calls = 0
+def count_test_evaluations(monkeypatch):
+    """A list that gets an entry at every test-split evaluation."""
+    calls = []
+    build = run_setup.evaluators
 
-    def evaluators(self, args, dataset, contexts, options):
-        select, test = super().evaluators(args, dataset, contexts, options)
+    def counting(*args):
+        select, test = build(*args)
         score = test.score
-
-        def counted(embedded):
-            CountingMargin.test_calls += 1
-            return score(embedded)
-        test.score = counted
+        test.score = lambda embedded: calls.append(1) or score(embedded)
         return select, test
+    monkeypatch.setattr(run_setup, 'evaluators', counting)
+    return calls
 
 
-def test_validation_selection_scores_the_test_split_once_per_run(glyph_root, tmp_path):
+def test_validation_selection_scores_the_test_split_once_per_run(glyph_root, tmp_path,
+                                                                 monkeypatch):
+    calls = count_test_evaluations(monkeypatch)
     argv = glyph_argv(glyph_root, tmp_path, *QUICK, '--val-classes', '6', '--number-of-runs',
                       '2', '--save-embeddings', epochs=3)
-    summary = run(CountingMargin(), argv)
-    assert CountingMargin.test_calls == 2
+    summary = run(Margin(), argv)
+    assert len(calls) == 2
     assert summary['selection'] == 'validation' and set(summary) >= {'selected', 'best'}
     records = read_records(str(tmp_path / 'train_margin.jsonl'))
     epochs = [r for r in records if r['kind'] == 'epoch']
@@ -96,12 +98,13 @@ def test_test_selection_saves_the_best_epochs_embeddings(glyph_root, tmp_path):
                     compute_nmi=False) == best
 
 
-def test_zero_epochs_evaluates_the_untrained_network_as_a_baseline(glyph_root, tmp_path):
+def test_zero_epochs_evaluates_the_untrained_network_as_a_baseline(glyph_root, tmp_path,
+                                                                   monkeypatch):
     # With validation selection the untrained weights are the chosen ones, scored on test once.
-    CountingMargin.test_calls = 0
-    summary = run(CountingMargin(), glyph_argv(glyph_root, tmp_path, *QUICK, '--val-classes', '6',
-                                               '--save-embeddings', epochs=0))
-    assert CountingMargin.test_calls == 1
+    calls = count_test_evaluations(monkeypatch)
+    summary = run(Margin(), glyph_argv(glyph_root, tmp_path, *QUICK, '--val-classes', '6',
+                                       '--save-embeddings', epochs=0))
+    assert len(calls) == 1
     record = read_records(str(tmp_path / 'train_margin.jsonl'), 'run')[0]
     assert record['best_epoch'] == 0 and record['selected'] == record['pretrain']
     saved = load_embeddings(str(tmp_path / 'train_margin_embeddings.npz'))

@@ -1,8 +1,11 @@
-"""The training loop (once, for every script), schedules, optimisers and run summaries."""
+"""Training: the recipe a script declares, the runner of an invocation, the loop (once, for
+every script), schedules, optimisers and run summaries."""
 from .loop import NonFiniteError, RunResult, RunState, fit
 from .optim import ParamGroup, make_trainer, optimizer_options
+from .recipe import Recipe
+from .run_setup import BatchSize
+from .runner import Runner
 from .schedule import lr_at_epoch, parse_steps
-from .script import TrainingScript
 
-__all__ = ['TrainingScript', 'ParamGroup', 'RunState', 'RunResult', 'NonFiniteError', 'fit',
-           'make_trainer', 'optimizer_options', 'parse_steps', 'lr_at_epoch']
+__all__ = ['BatchSize', 'NonFiniteError', 'ParamGroup', 'Recipe', 'RunResult', 'RunState',
+           'Runner', 'fit', 'lr_at_epoch', 'make_trainer', 'optimizer_options', 'parse_steps']

@@ -1,7 +1,10 @@
 """Ensembles trained one member after another (DREML).
 
-Class groupings, the ensemble's embedding, and a store of finished members
-on disk so a run can resume.
+:class:`EnsembleRunner` trains each run as an ensemble: the recipe gives every
+member its own training split (e.g. random meta-classes), each member is a
+fresh network, and the run's embedding is the concatenation of the members'
+L2-normalised ones. Also here: class groupings, and a store of finished
+members on disk so a run can resume.
 
 A store is a folder holding ``state.json`` (the configuration that must
 match to resume, the finished members and the ensemble's metrics after
@@ -16,7 +19,16 @@ import os
 
 import numpy as np
 
-from ..records import save_mxnet_file, write_atomically
+from ..context import seed_everything
+from ..evaluation import l2_normalized
+from ..records import disabled, save_mxnet_file, with_postfix, write_atomically
+from .checkpoint import MAY_CHANGE_ON_RESUME, resumable_config
+from .loop import RunResult, format_metrics
+from .runner import Runner
+
+# Options that do not change what a member computes, so a run may resume with other values.
+NOT_IN_MEMBER_STATE = MAY_CHANGE_ON_RESUME | {'nmi', 'skip_pretrain_validation', 'eval_every',
+                                              'number_of_runs'}
 
 
 def meta_class_maps(num_classes, members, meta_classes, seed):
@@ -109,3 +121,79 @@ class MemberStore:
         with np.load(self.path(member, 'npz')) as data:
             splits = len([k for k in data.files if k.startswith('embeddings_')])
             return [(data['embeddings_%d' % i], data['labels_%d' % i]) for i in range(splits)]
+
+
+class EnsembleRunner(Runner):
+    """Runs whose network is an ensemble trained member after member.
+
+    The recipe provides ``member_train_splits(args, split, seed)``: one training split per
+    member. Each member trains for ``--epochs`` and the ensemble of the members so far is
+    evaluated after its last epoch; the ensemble size with the best R@1 is the run's
+    choice (on the validation split, which members embed too, when there is one; the test
+    split is then scored once, at the end).
+    """
+
+    def member_folder(self, args, run):
+        """<name>_members[_<postfix>][_run<r>], in --results-dir."""
+        name = with_postfix('%s_members' % self.recipe.name, args.log_postfix)
+        return name + '_run%d' % run if args.number_of_runs > 1 else name
+
+    def train_run(self, args, rec, run, contexts, data, steps, training_state=None):
+        select, test = data.select, data.test
+        chosen = slice(0, select.splits)
+        seed = args.seed + run - 1
+        splits = self.recipe.member_train_splits(args, data.dataset.train, seed)
+        config = resumable_config(args, NOT_IN_MEMBER_STATE)
+        config.update(run=run, train_images=len(data.dataset.train),
+                      train_classes=data.dataset.train.num_classes)
+        store = MemberStore(args.results_dir, self.member_folder(args, run), config, args.resume)
+        count = len(splits)
+        rec.info('Starting run %d/%d (seed %d): %d members of %d classes each, in %s', run,
+                 args.number_of_runs, seed, count, splits[0].num_classes, store.folder)
+        members, history, pretrain = [], [], store.pretrain
+        for m, split in enumerate(splits):
+            if store.is_finished(m):
+                members.append(store.load(m))
+                history.append(store.metrics[m])
+                rec.info('Member %d/%d restored from %s', m + 1, count, store.folder)
+                continue
+            member_seed = seed * 1000 + m
+            seed_everything(member_seed)
+            # The ensemble is evaluated once per member, after its last epoch.
+            member_args = with_changes(
+                args, eval_every=args.epochs,
+                skip_pretrain_validation=args.skip_pretrain_validation or m > 0)
+            latest = {}
+
+            def evaluate_member(net):
+                latest['embedded'] = [(l2_normalized(e), y) for evaluator in (select, test)
+                                      if evaluator for e, y in evaluator.embed(net)]
+                return select.score(concatenate(members + [latest['embedded']])[chosen])
+
+            rec.info('Member %d/%d (seed %d)', m + 1, count, member_seed)
+            state, result = self.train_network(
+                member_args, rec, run, member_seed, contexts, data.dataset.with_train(split),
+                data.transform, evaluate_member, steps, None, tags={'member': m + 1})
+            pretrain = result.pretrain if m == 0 else pretrain
+            members.append(latest['embedded'])
+            history.append(result.last)
+            store.save(m, latest['embedded'], result.last,
+                       None if disabled(args.save_model_prefix) else state.net, pretrain)
+            rec.info('Ensemble of %d/%d members: %s', m + 1, count, format_metrics(result.last))
+            rec.write('member', run=run, member=m + 1, seed=member_seed, metrics=result.last)
+        best_size = first_best(history)
+        ensemble = concatenate(members[:best_size])
+        selected, best = None, history[best_size - 1]
+        if test is not None:
+            selected, best = best, test.score(ensemble[chosen.stop:])
+            ensemble = ensemble[chosen.stop:]
+            rec.info('Test split with the %d members chosen on validation: %s', best_size,
+                     format_metrics(best))
+        selection = 'test' if test is None else 'validation'
+        rec.info('Run %d finished: %d members give %s; the best R@1 %.2f came with %d', run,
+                 count, format_metrics(history[-1]), history[best_size - 1]['R@1'], best_size)
+        rec.write('run', run=run, seed=seed, best_epoch=best_size, best=best, last=history[-1],
+                  pretrain=pretrain, best_is='ensemble size', selection=selection,
+                  selected=selected)
+        return RunResult(run, pretrain, best_size, best, history[-1], history, selection,
+                         selected, ensemble if args.save_embeddings else None)

@@ -37,6 +37,33 @@ class RecordedBatches:
         return self.pending.popleft() if self.pending else None
 
 
+# Faulty batches written per run when they are skipped; later ones are only counted.
+MAX_FAULTS_WRITTEN = 5
+
+
+class FaultLog:
+    """One run's batches, recorded as the loader takes them from ``sampler``, and the
+    folder where faulty ones are written (None: nowhere), at most ``limit`` of them."""
+
+    def __init__(self, sampler, folder, limit=MAX_FAULTS_WRITTEN):
+        self.batches = RecordedBatches(sampler)
+        self.folder, self.limit, self.written = folder, limit, 0
+
+    def next_keys(self):
+        """The keys of the batch the loop receives next from the loader."""
+        return self.batches.next_batch()
+
+    def write(self, state, iteration, keys, problem, loss_value, groups):
+        """Write the faulty batch (while under the limit); returns '; <where it is>' or ''."""
+        if self.folder is None or self.written >= self.limit:
+            return ''
+        self.written += 1
+        target = write_fault(self.folder, state, iteration, keys, problem, loss_value,
+                             nonfinite_gradients(groups))
+        return '; the batch (image indices, paths, augmentation seeds) and the weights it ' \
+               'met are in %s' % target
+
+
 def nonfinite_gradients(groups):
     """Names of the parameters whose gradient holds NaN or infinity."""
     return [param.name for param in trained_params(groups)

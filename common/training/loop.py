@@ -23,7 +23,6 @@ from ..context import seed_everything
 from ..records import save_mxnet_file
 from . import precision
 from .embed import split_batch
-from .faults import nonfinite_gradients, write_fault
 from .optim import trained_params
 from .schedule import lr_at_epoch
 
@@ -34,7 +33,9 @@ class NonFiniteError(RuntimeError):
 
 @dataclass
 class RunState:
-    """What hooks may look at and change during one run."""
+    """What hooks may look at during one run. The loop advances ``epoch``; hooks may keep
+    what must survive a resume in ``extra`` and anything else in ``cache``, and may replace
+    ``trainers`` (a new optimiser); everything else is set when the run is built."""
     args: Any
     run: int
     net: Any
@@ -50,9 +51,7 @@ class RunState:
     extra: Dict[str, Any] = field(default_factory=dict)    # saved with the checkpoints
     cache: Dict[str, Any] = field(default_factory=dict)    # rebuilt after a resume
     tags: Dict[str, Any] = field(default_factory=dict)  # added to every epoch record
-    batches: Any = None      # the loader's RecordedBatches: keys of the batch being trained on
-    fault_dir: Optional[str] = None  # where batches with non-finite results are written
-    skipped: int = 0         # batches of the current epoch left out as non-finite
+    faults: Any = None       # a faults.FaultLog: the batches' keys, where faulty ones go
     kvstore: Any = 'device'  # what the trainers were built with (None: the reducer sums)
     reducer: Any = None      # a distributed.GradientReducer when several workers train
     amp: Optional[str] = None  # the low-precision type under --amp
@@ -95,26 +94,26 @@ def float32(embeddings, amp):
     return embeddings.astype('float32') if amp else embeddings
 
 
-def train_epoch(state, loader, script, trainers, groups):
-    """One pass over the loader; returns (mean batch loss, images seen).
+def train_epoch(state, loader, recipe, trainers, groups):
+    """One pass over the loader; returns (mean batch loss, images seen, batches skipped).
 
     Groups whose ``start_epoch`` is still ahead get gradients but no update. A
-    batch with a non-finite loss or gradient is written to ``state.fault_dir``
-    (see :mod:`.faults`) and stops the run, or, with ``--on-nonfinite skip``, is
-    left out (no update) and counted in ``state.skipped``.
+    batch with a non-finite loss or gradient is written by ``state.faults`` (see
+    :mod:`.faults`) and stops the run, or, with ``--on-nonfinite skip``, is left
+    out (no update) and counted.
     """
     active = [(t, g) for t, g in zip(trainers, groups) if g.active(state.epoch)]
     skip = getattr(state.args, 'on_nonfinite', 'stop') == 'skip'
-    total, batches, images, state.skipped = 0.0, 0, 0, 0
+    total, batches, images, skipped = 0.0, 0, 0, 0
     grads = None  # known only after the first forward pass completes deferred initialisation
     desc = 'run %d epoch %d' % (state.run, state.epoch)
     for it, (data, labels) in enumerate(tqdm(loader, desc=desc, leave=False, file=sys.stderr,
                                              disable=None), 1):
-        keys = state.batches.next_batch() if state.batches is not None else None
+        keys = state.faults.next_keys() if state.faults is not None else None
         parts = split_batch(data, state.contexts)
         label_parts = split_batch(labels, state.contexts)
         with autograd.record():
-            losses = [script.compute_loss(state, float32(script.forward(state, x), state.amp), y)
+            losses = [state.loss(float32(recipe.forward(state, x), state.amp), y)
                       for x, y in zip(parts, label_parts)]
         precision.backward(losses, trainers, state.amp)
         grads = gradient_arrays(groups) if grads is None else grads
@@ -128,11 +127,12 @@ def train_epoch(state, loader, script, trainers, groups):
             problem = 'a gradient is NaN or infinite (loss %.4g)' % value
         if problem is not None:
             where = 'run %d, epoch %d, iteration %d' % (state.run, state.epoch, it)
-            saved = fault_note(state, it, keys, problem, value, groups)
+            saved = state.faults.write(state, it, keys, problem, value, groups) \
+                if state.faults is not None else ''
             if not skip:
                 raise NonFiniteError('%s: %s; lower --lr, check the data, or rerun with '
                                      '--resume --on-nonfinite skip%s' % (where, problem, saved))
-            state.skipped += 1
+            skipped += 1
             state.recorder.info('Skipped the batch of %s: %s%s', where, problem, saved)
             state.recorder.write('skipped_batch', run=state.run, epoch=state.epoch,
                                  iteration=it, problem=problem,
@@ -144,29 +144,13 @@ def train_epoch(state, loader, script, trainers, groups):
         batches += 1
         images += data.shape[0]
     if batches == 0:
-        if state.skipped:
+        if skipped:
             raise NonFiniteError('epoch %d: every one of its %d batches had a non-finite loss '
                                  'or gradient; lower --lr or check the data'
-                                 % (state.epoch, state.skipped))
+                                 % (state.epoch, skipped))
         raise ValueError('epoch %d had no batches: the training split is smaller than one batch'
                          % state.epoch)
-    return total / batches, images
-
-
-# Faulty batches written per run when they are skipped; later ones are only counted.
-MAX_FAULTS_WRITTEN = 5
-
-
-def fault_note(state, iteration, keys, problem, value, groups):
-    """Write the faulty batch (while under the limit); returns '; <where it is>' or ''."""
-    written = state.cache.setdefault('faults_written', 0)
-    if state.fault_dir is None or written >= MAX_FAULTS_WRITTEN:
-        return ''
-    state.cache['faults_written'] = written + 1
-    folder = write_fault(state.fault_dir, state, iteration, keys, problem, value,
-                         nonfinite_gradients(groups))
-    return '; the batch (image indices, paths, augmentation seeds) and the weights it met are ' \
-           'in %s' % folder
+    return total / batches, images, skipped
 
 
 def evaluation_notes(evaluate_fn, rec):
@@ -195,7 +179,7 @@ def restore_weights(net, weights):
         param.set_data(weights[name])
 
 
-def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=None,
+def fit(state, recipe, loader, evaluate_fn, steps, save_path=None, checkpoint=None,
         test_fn=None, keep_embeddings=False):
     """Train one run with ``state.groups`` and ``state.trainers`` (the epoch hook may
     replace the trainers); returns a :class:`RunResult`.
@@ -235,25 +219,26 @@ def fit(state, script, loader, evaluate_fn, steps, save_path=None, checkpoint=No
     for epoch in range(state.epoch + 1, args.epochs + 1):
         state.epoch = epoch
         seed_everything(epoch_seed(state.seed, epoch))
-        script.on_epoch_start(state)
+        recipe.on_epoch_start(state)
         lrs = {}
         for trainer, group in zip(state.trainers, state.groups):
             trainer.set_learning_rate(lr_at_epoch(group.lr, epoch, steps, args.factor)
-                                      * script.lr_scale(state))
+                                      * recipe.lr_scale(state))
             if group.active(epoch):
                 lrs[group.name] = trainer.learning_rate
         start = time.time()
-        loss_value, images = train_epoch(state, loader, script, state.trainers, state.groups)
+        loss_value, images, skipped = train_epoch(state, loader, recipe, state.trainers,
+                                                  state.groups)
         train_time = time.time() - start
-        stop = script.on_epoch_end(state, loss_value)
+        stop = recipe.on_epoch_end(state, loss_value)
         speed = '[Epoch %d] lr=%s loss=%.4f (%.0f img/s)' % (
             epoch, ','.join('%.3g' % v for v in lrs.values()), loss_value,
             images / max(train_time, 1e-9))
         record = dict(run=state.run, epoch=epoch, **state.tags, lr=lrs, loss=loss_value,
                       train_seconds=round(train_time, 3), images=images)
-        if state.skipped:
-            speed += ' (%d non-finite batches skipped)' % state.skipped
-            record['skipped_batches'] = state.skipped
+        if skipped:
+            speed += ' (%d non-finite batches skipped)' % skipped
+            record['skipped_batches'] = skipped
         if epoch % args.eval_every == 0 or epoch == args.epochs or stop:
             metrics = evaluate_fn(state.net)
             rec.info('%s; validation: %s', speed, format_metrics(metrics))
