@@ -8,7 +8,6 @@ epochs. ``--n-inner-pts 0`` is plain HPHN triplet loss.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
-from common.data.samplers import ClassBalancedBatchSampler
 from common.losses import HPHNTripletLoss
 from common.models.initializers import xavier
 from common.training import Recipe
@@ -22,6 +21,9 @@ class HPHNEmbeddingExpansion(Recipe):
                     eval_every=5)
     head_normalize = True
     epsilon = 1e-8
+    # Small classes drawn with replacement: every block is exactly K long, so the pairs of
+    # Embedding Expansion never straddle two classes.
+    class_fill = 'replace'
     clip_gradient = None
 
     def add_options(self, parser):
@@ -46,13 +48,9 @@ class HPHNEmbeddingExpansion(Recipe):
     def head_initializer(self, args):
         return xavier(2.0)
 
-    def make_sampler(self, args, split, batch, seed):
-        # The official "epoch" is C x K images; small classes are drawn with replacement so
-        # that every block is exactly K long and pairs never straddle two classes.
-        iterations = (args.iteration_per_epoch or
-                      max(1, split.num_classes * args.batch_k // batch.total))
-        return ClassBalancedBatchSampler(split.labels, batch.total, args.batch_k, iterations, seed,
-                                         fill='replace')
+    def epoch_batches(self, args, split, batch):
+        # The official "epoch" is C x K images.
+        return args.iteration_per_epoch or max(1, split.num_classes * args.batch_k // batch.total)
 
     def build_loss(self, args, dataset):
         return HPHNTripletLoss(args.n_inner_pts, args.margin, args.soft_margin)

@@ -12,7 +12,6 @@ P x K batches with --batch-k > 0). The playground took the softmax over
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
-from common.data.samplers import ClassBalancedBatchSampler
 from common.losses import NormalizedSoftmaxLoss
 from common.models import backbone_spec
 from common.models.initializers import NormalScaled, TruncNorm, xavier
@@ -61,13 +60,9 @@ class NormProxy(Recipe):
     def sampler_kind(self, args):
         return 'class_balanced' if args.batch_k > 0 else 'shuffled'
 
-    def make_sampler(self, args, split, batch, seed):
-        if args.batch_k > 0:
-            # By default as many P x K batches as one pass over the training images.
-            iterations = args.iteration_per_epoch or max(1, len(split) // batch.total)
-            return ClassBalancedBatchSampler(split.labels, batch.total, args.batch_k, iterations,
-                                             seed)
-        return super().make_sampler(args, split, batch, seed)
+    def epoch_batches(self, args, split, batch):
+        # By default as many P x K batches as one pass over the training images.
+        return args.iteration_per_epoch or max(1, len(split) // batch.total)
 
     def train_resize(self, args):
         return 256 if args.batch_k > 0 else None  # the playground's iterator path

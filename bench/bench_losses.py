@@ -16,7 +16,6 @@ missing) and scaled linearly to the loss's batch size, since a 224-px batch of
     OMP_NUM_THREADS=2 python bench/bench_losses.py --only margin,clusterloss --step-seconds 4.2
 """
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -77,16 +76,8 @@ PROXY_SCRIPTS = {'train_proxy', 'train_normproxy'}
 
 def load_script(name):
     """The Recipe subclass defined by ROOT/<name>.py, instantiated."""
-    from common.training import Recipe
-    spec = importlib.util.spec_from_file_location('bench_' + name,
-                                                  os.path.join(ROOT, name + '.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    classes = [v for v in vars(module).values() if isinstance(v, type)
-               and issubclass(v, Recipe) and v.__module__ == module.__name__]
-    if len(classes) != 1:
-        raise RuntimeError('%s defines %d training scripts' % (name, len(classes)))
-    return classes[0]()
+    from common.training.recipe import load_recipe
+    return load_recipe(os.path.join(ROOT, name + '.py'))
 
 
 class FakeSplit:

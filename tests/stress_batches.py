@@ -9,8 +9,6 @@ them out. Batch ``i`` of seed ``s`` depends on (configuration, s, i) only: its g
 are seeded from (s, i), so one batch can be replayed alone. Blocks with a matrix parameter
 (proxies) get it from the same generator, so that degenerate proxies are stressed too.
 """
-import importlib
-import inspect
 import json
 import time
 from types import SimpleNamespace
@@ -188,12 +186,8 @@ def layout_labels(rng, kind, k, classes, singletons):
 # --- configurations ----------------------------------------------------------------------
 def load_script(name):
     """The Recipe defined by ROOT/<name>.py, instantiated."""
-    from common.training import Recipe
-    module = importlib.import_module(name)
-    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if issubclass(c, Recipe) and c.__module__ == module.__name__]
-    assert len(classes) == 1, name
-    return classes[0]()
+    from common.training.recipe import load_recipe
+    return load_recipe(name)
 
 
 class FakeSplit:

@@ -1,6 +1,4 @@
 """The CPU benchmark's protocol, and its smoke version run for every entry."""
-import importlib
-import inspect
 import os
 
 import pandas as pd
@@ -9,7 +7,8 @@ import pytest
 from common import benchmark
 from common.data import font_faces
 from common.reports.collect import collect_runs
-from common.training import Recipe
+from common.training.recipe import load_recipe
+from scripts import run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FROZEN_SMOKE = ['triplet_semihard', 'no_training']
@@ -17,11 +16,7 @@ FROZEN_SMOKE = ['triplet_semihard', 'no_training']
 
 def script_of(path):
     """The Recipe defined by a root train_*.py file."""
-    module = importlib.import_module(os.path.splitext(os.path.basename(path))[0])
-    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if issubclass(c, Recipe) and c.__module__ == module.__name__]
-    assert len(classes) == 1, path
-    return classes[0]()
+    return load_recipe(os.path.join(ROOT, path))
 
 
 def test_every_script_is_in_the_protocol_and_the_design_card_has_three_seeds():
@@ -48,8 +43,7 @@ def smoke_results(tmp_path_factory, ci_fonts):
         frozen = benchmark.commands(FROZEN_SMOKE, results, smoke=True, frozen_bn=True)
         for name, argv in benchmark.commands(list(benchmark.ENTRIES), results,
                                              smoke=True) + frozen:
-            script = script_of(argv[0])
-            script.run(script.parse_args(argv[1:] + ['--data-path', cache]))
+            run(script_of(argv[0]), argv[1:] + ['--data-path', cache])
     finally:
         if saved is None:
             del os.environ[font_faces.FONT_DIRS_ENV]

@@ -23,6 +23,8 @@ class Recipe:
     runner = Runner              # what runs an invocation (an ensemble has its own)
     defaults = {}                # parser defaults (batch size, epochs, lr, schedule, ...)
     last_batch = 'rollover'      # shuffled batches: what happens to the last, smaller one
+    class_fill = 'classes'       # P x K batches: 'classes' fills around a small class with
+    #                              further classes, 'replace' draws it with replacement
     head_normalize = False       # the default head: L2-normalised output
     head_bias = True             # the default head: a bias in its linear layer
     lr_required = True           # False: --lr may be left out (groups with their own rates)
@@ -98,7 +100,8 @@ class Recipe:
                                         self.last_batch)
         if kind == 'class_balanced':
             return ClassBalancedBatchSampler(split.labels, batch.total, args.batch_k,
-                                             args.iteration_per_epoch, seed)
+                                             self.epoch_batches(args, split, batch), seed,
+                                             fill=self.class_fill)
         if kind == 'npair':
             if batch.per_device % 2:
                 raise ValueError('--batch-size %d must be even: it holds N anchors and N '
@@ -106,6 +109,10 @@ class Recipe:
             return NPairBatchSampler(split.labels, batch.per_device // 2, args.epoch_length,
                                      args.same_image_sampling, seed, groups=batch.devices)
         raise ValueError('unknown sampler %r' % kind)
+
+    def epoch_batches(self, args, split, batch):
+        """P x K batches in an epoch."""
+        return args.iteration_per_epoch
 
     def train_resize(self, args):
         """Side (at 224 px) to force-resize training images to before cropping, or None."""
@@ -156,3 +163,22 @@ class Recipe:
     def main(self, argv=None):
         """Run the command line ``argv`` (default: this process's) as the script does."""
         return self.runner(self).main(argv)
+
+
+def load_recipe(script):
+    """The recipe of a root ``train_*.py`` script (a path or its module name), instantiated."""
+    import importlib
+    import inspect
+    import os
+    name = os.path.splitext(os.path.basename(str(script)))[0]
+    folder = os.path.dirname(os.path.abspath(str(script))) if str(script).endswith('.py') \
+        else None
+    if folder and folder not in sys.path:
+        sys.path.insert(0, folder)
+    module = importlib.import_module(name)
+    recipes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, Recipe) and c.__module__ == module.__name__]
+    if len(recipes) != 1:
+        raise ValueError('%s: a training script defines one recipe (a Recipe subclass); '
+                         'found %d' % (script, len(recipes)))
+    return recipes[0]()
