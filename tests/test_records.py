@@ -1,7 +1,4 @@
 import json
-import os
-
-import pytest
 
 from common.records import Recorder, read_manifest, read_records, with_postfix
 
@@ -75,33 +72,3 @@ def test_a_torn_line_neither_breaks_reading_nor_swallows_the_next_record(tmp_pat
     rec.write('epoch', epoch=2)
     rec.close()
     assert [r['epoch'] for r in read_records(str(path), 'epoch')] == [1, 2]
-
-
-@pytest.mark.parametrize('size', [10, 10 ** 6])
-def test_a_full_disk_is_reported_and_the_previous_params_file_stays(tmp_path, size):
-    """/dev/full: small writes vanish in MXNet's buffer without an error, large ones raise."""
-    import errno
-
-    import mxnet as mx
-
-    from common.records import save_mxnet_file, storage_error_message
-    path = str(tmp_path / 'model.params')
-    mx.nd.save(path, {'w': mx.nd.ones(3)})
-    os.symlink('/dev/full', '%s.tmp%d' % (path, os.getpid()))
-    with pytest.raises(OSError) as error:
-        save_mxnet_file(path, lambda p: mx.nd.save(p, {'w': mx.nd.zeros(size)}))
-    assert error.value.errno == errno.EIO and error.value.filename == path
-    assert mx.nd.load(path)['w'].asnumpy().tolist() == [1, 1, 1]
-    assert storage_error_message(error.value) == (
-        'cannot write %s (incomplete write; is the disk full?): free space or choose another '
-        '--results-dir, then rerun the command with --resume' % path)
-
-
-def test_an_unwritable_results_folder_is_named(tmp_path):
-    from common.records import OutputError, check_writable_dir
-    (tmp_path / 'file').write_text('')
-    with pytest.raises(OutputError, match='--results-dir .*file/results is not writable .*; '
-                                          'choose another folder'):
-        check_writable_dir(str(tmp_path / 'file' / 'results'))
-    check_writable_dir(str(tmp_path / 'new' / 'results'))
-    assert os.listdir(tmp_path / 'new' / 'results') == []

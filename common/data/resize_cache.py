@@ -43,7 +43,7 @@ from concurrent.futures import ProcessPoolExecutor
 import cv2
 import numpy as np
 
-from ..records import write_atomically, write_json_atomic
+from ..io import write_atomically, write_json_atomic
 from .decode import read_image
 from .folder import IMAGE_EXTENSIONS
 from .transforms import resize_short

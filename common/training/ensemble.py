@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from ..records import save_mxnet_file, write_atomically
+from ..io import save_mxnet_file, write_atomically
 
 
 def meta_class_maps(num_classes, members, meta_classes, seed):

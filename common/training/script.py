@@ -20,6 +20,7 @@ from ..data.loader import eval_loader, train_loader
 from ..data.samplers import ClassBalancedBatchSampler, NPairBatchSampler, ShuffledBatchSampler
 from ..data.transforms import EvalTransform, Normalize, TrainTransform
 from ..evaluation import EvaluationWarning, evaluate
+from ..io import OutputError, check_writable_dir, storage_error_message
 from ..models import (
     PLAYGROUND_HEAD_INIT,
     EmbeddingHead,
@@ -31,14 +32,11 @@ from ..models import (
     get_backbone,
 )
 from ..records import (
-    OutputError,
     Recorder,
-    check_writable_dir,
     command_line,
     disabled,
     environment,
     new_invocation_id,
-    storage_error_message,
     with_postfix,
 )
 from .checkpoint import ResumeError, TrainingState, resumable_config
