@@ -189,8 +189,11 @@ def main(argv=None):
     if args.action == 'report':
         return report(args.results_dir, args.out)
     names = parse_names(parser, args.scripts)
-    failed = run_commands(commands(names, args.results_dir, args.smoke, args.frozen_bn),
-                          args.results_dir, args.dry_run)
+    try:
+        failed = run_commands(commands(names, args.results_dir, args.smoke, args.frozen_bn),
+                              args.results_dir, args.dry_run)
+    except ValueError as e:  # an unreadable manifest among the records
+        parser.error(str(e))
     exit_if_failed(failed, len(names), args.results_dir, 'benchmark entries')
 
 

@@ -7,8 +7,9 @@ the files are ``results/train_x_p.log``, ``results/train_x_p.jsonl`` and
 and the ``invocation`` it belongs to (a log may hold several invocations of
 the same command, appended). The manifest describes the latest invocation:
 configuration, command line, git revision, package versions, hardware,
-dataset counts, seeds, model selection, status and summary. Tables and plots
-read these files; nothing else needs to be parsed.
+dataset counts, seeds, model selection, status and summary. Reports, studies
+and the benchmark read these files with :func:`read_manifest` and
+:func:`read_records`; nothing else needs to be parsed.
 """
 import itertools
 import json
@@ -20,10 +21,12 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from importlib import metadata
 
 from .io import jsonable, write_json_atomic
 
+MANIFEST_SUFFIX = '.manifest.json'
 _ids = itertools.count()
 
 
@@ -151,7 +154,7 @@ class Recorder:
             os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
             self.log_path = path
             self.jsonl_path = os.path.splitext(path)[0] + '.jsonl'
-            self.manifest_path = os.path.splitext(path)[0] + '.manifest.json'
+            self.manifest_path = os.path.splitext(path)[0] + MANIFEST_SUFFIX
             _end_with_newline(self.jsonl_path)
             handler = logging.FileHandler(path)
             handler.setFormatter(logging.Formatter('%(asctime)s %(message)s'))
@@ -182,12 +185,12 @@ class Recorder:
         """An earlier invocation of the same command keeps its manifest, renamed
         ``<stem>.<its invocation>.manifest.json`` (its records stay in the shared jsonl)."""
         try:
-            earlier = read_manifest(self.manifest_path).get('invocation')
-        except (OSError, ValueError):
+            earlier = read_manifest(self.manifest_path)['invocation']
+        except ValueError:  # none yet, or not a manifest of an invocation
             return
         if earlier and earlier != self.invocation:
-            stem = self.manifest_path[:-len('.manifest.json')]
-            os.replace(self.manifest_path, '%s.%s.manifest.json' % (stem, earlier))
+            stem = self.manifest_path[:-len(MANIFEST_SUFFIX)]
+            os.replace(self.manifest_path, '%s.%s%s' % (stem, earlier, MANIFEST_SUFFIX))
 
     def close(self):
         for handler in list(self.logger.handlers):
@@ -195,19 +198,52 @@ class Recorder:
             self.logger.removeHandler(handler)
 
 
+def read_manifest(path, required=('invocation',)):
+    """The manifest at ``path``, a JSON object with the ``required`` keys set (the Recorder
+    writes the invocation, the training scripts the script too); otherwise a ValueError of
+    one line that names the file."""
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ValueError('%s: unreadable manifest (%s)' % (path, e)) from None
+    if not isinstance(manifest, dict):
+        raise ValueError('%s: not a run manifest (not a JSON object)' % path)
+    missing = [k for k in required if not manifest.get(k)]
+    if missing:
+        raise ValueError('%s: not a run manifest (no %s)' % (path, ', '.join(missing)))
+    return manifest
+
+
+def jsonl_path(manifest_path, manifest):
+    """The records file of a manifest: named in it, relative to the manifest's folder."""
+    name = (manifest.get('files') or {}).get('jsonl')
+    if not name:  # same stem as the manifest
+        name = os.path.basename(manifest_path)[:-len(MANIFEST_SUFFIX)] + '.jsonl'
+    return os.path.join(os.path.dirname(manifest_path), name)
+
+
 def read_records(path, kind=None, invocation=None):
-    """The records of a JSON-lines file, optionally only those of one kind or invocation."""
+    """The records of a JSON-lines file, optionally only those of one kind or invocation.
+
+    A line torn by a killed process (its record is written again on resume) is skipped with
+    a warning; an unreadable file is a ValueError of one line that names it."""
     records = []
-    with open(path) as f:
-        for line in f:
-            try:
-                records.append(json.loads(line))
-            except ValueError:  # blank, or torn by a killed process
-                continue
-    return [r for r in records if (kind is None or r['kind'] == kind)
-            and (invocation is None or r.get('invocation') == invocation)]
-
-
-def read_manifest(path):
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    warnings.warn('%s line %d: not JSON (a write cut short?); skipped'
+                                  % (path, number))
+                    continue
+                # Lines without an invocation predate invocation ids: no invocation has them.
+                if (kind is None or record.get('kind') == kind) and (
+                        invocation is None or record.get('invocation') == invocation):
+                    records.append(record)
+    except OSError as e:
+        raise ValueError('%s: unreadable run records (%s)' % (path, e)) from None
+    return records

@@ -84,9 +84,9 @@ def main(argv=None):
         parser.error('--seeds must be at least 1')
     try:
         commands = point_commands(args)
-    except ValueError as e:
+        failed = run_commands(commands, args.results_dir, args.dry_run)
+    except ValueError as e:  # options the study sets itself, or an unreadable manifest
         parser.error(str(e))
-    failed = run_commands(commands, args.results_dir, args.dry_run)
     exit_if_failed(failed, len(commands), args.results_dir, 'study points')
 
 

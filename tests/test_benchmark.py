@@ -36,6 +36,16 @@ def test_every_script_is_in_the_protocol_and_the_design_card_has_three_seeds():
         assert args.val_classes == benchmark.VAL_CLASSES and args.num_classes == benchmark.CLASSES
 
 
+def test_a_manifest_that_is_no_run_manifest_stops_the_run_in_one_line(tmp_path, capsys):
+    (tmp_path / 'train_margin_kanji.manifest.json').write_text('{"status": "finished"}')
+    with pytest.raises(SystemExit):
+        benchmark.main(['run', '--scripts', 'margin', '--results-dir', str(tmp_path),
+                        '--dry-run'])
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == 'python -m common.benchmark: error: %s: not a run manifest (no invocation)' \
+        % (tmp_path / 'train_margin_kanji.manifest.json')
+
+
 @pytest.fixture(scope='module')
 def smoke_results(tmp_path_factory, ci_fonts):
     """Every entry's smoke command, on glyphs drawn from the CI font set only."""

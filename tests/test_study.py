@@ -36,6 +36,18 @@ def test_bad_study_options_are_one_line_errors(argv, message, capsys, monkeypatc
     assert message in capsys.readouterr().err
 
 
+def test_an_unreadable_manifest_in_the_results_folder_is_a_one_line_error(tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.chdir(ROOT)
+    (tmp_path / 'train_margin_embed8.manifest.json').write_text('{"status": "fini')
+    with pytest.raises(SystemExit):
+        study.main(['embed-dim', '--script', 'train_margin.py', '--values', '8',
+                    '--results-dir', str(tmp_path), '--dry-run'])
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith('python -m common.study: error: %s: unreadable manifest ('
+                              % (tmp_path / 'train_margin_embed8.manifest.json'))
+
+
 def test_a_study_runs_every_point_and_a_rerun_skips_finished_ones(glyph_root, tmp_path):
     results = str(tmp_path / 'study')
     argv = [sys.executable, '-m', 'common.study', 'embed-dim', '--script', 'train_margin.py',
