@@ -479,7 +479,7 @@ class TrainingScript:
         gallery = None
         if rest:
             gallery = (rest[0][0], rest[0][1], splits[1].paths)
-        from ..visualize.embeddings_file import save_embeddings
+        from ..evaluation.embeddings_file import save_embeddings
         path = self.embeddings_path(args, run)
         save_embeddings(path, embeddings, labels, splits[0].paths, self.evaluation_metric(args),
                         class_names=splits[0].class_names, gallery=gallery)

@@ -10,8 +10,13 @@ Needs no MXNet; scikit-learn loads only when a map is drawn.
 The functions are imported here eagerly: ``retrieval_grid`` and ``embedding_map`` share
 their modules' names, and only an eager import keeps the package attribute the function.
 """
+from ..evaluation.embeddings_file import (
+    Embeddings,
+    EmbeddingsFileError,
+    load_embeddings,
+    save_embeddings,
+)
 from .embedding_map import embedding_map
-from .embeddings_file import Embeddings, EmbeddingsFileError, load_embeddings, save_embeddings
 from .retrieval_grid import nearest_neighbours, retrieval_grid
 
 __all__ = ['Embeddings', 'EmbeddingsFileError', 'load_embeddings', 'save_embeddings',

@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
+from ..evaluation.embeddings_file import EmbeddingsFileError, load_embeddings
 from .embedding_map import METHODS, embedding_map, map_files
-from .embeddings_file import EmbeddingsFileError, load_embeddings
 from .retrieval_grid import grid_files, retrieval_grid
 
 

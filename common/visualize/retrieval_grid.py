@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from ..data.decode import read_image
 from ..evaluation import exact_knn, l2_normalized
-from .embeddings_file import as_embeddings
+from ..evaluation.embeddings_file import as_embeddings
 
 SAME_CLASS = (0, 160, 0)  # green
 OTHER_CLASS = (200, 0, 0)  # red
