@@ -1,4 +1,4 @@
-"""common.reports.collect reads manifests and run records written as the training scripts do.
+"""common.tools.reports.collect reads manifests and run records written as the training scripts do.
 
 The helpers here write such records; the leaderboard and plot tests use them too.
 """
@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from common.reports import collect_runs
-from common.reports.collect import RUN_COLUMNS
+from common.tools.reports import collect_runs
+from common.tools.reports.collect import RUN_COLUMNS
 
 
 def run_record(invocation, run, best, seed=None, best_epoch=3, selection='test'):
@@ -151,7 +151,7 @@ def test_missing_jsonl_is_named_and_a_torn_line_is_skipped_with_a_warning(tmp_pa
 
 def test_reports_do_not_import_mxnet_or_training():
     # A fresh interpreter: in this one other tests may have imported MXNet already.
-    code = ('import sys; import common.reports, common.reports.plots; '
+    code = ('import sys; import common.tools.reports, common.tools.reports.plots; '
             'bad = [m for m in sys.modules if m.startswith(("mxnet", "common.training"))]; '
             'sys.exit(str(bad) if bad else 0)')
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,

@@ -7,8 +7,8 @@ import pytest
 from matplotlib.colors import to_rgba_array
 
 from common.evaluation.embeddings_file import load_embeddings, save_embeddings
-from common.visualize.__main__ import main
-from common.visualize.embedding_map import class_colors, embedding_map, plot_map
+from common.tools.visualize.__main__ import main
+from common.tools.visualize.embedding_map import class_colors, embedding_map, plot_map
 
 CLASSES, PER_CLASS, DIM = 6, 20, 16
 

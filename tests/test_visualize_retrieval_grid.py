@@ -11,8 +11,8 @@ from common.evaluation.embeddings_file import (
     load_embeddings,
     save_embeddings,
 )
-from common.visualize.__main__ import main
-from common.visualize.retrieval_grid import (
+from common.tools.visualize.__main__ import main
+from common.tools.visualize.retrieval_grid import (
     BORDER,
     GAP,
     OTHER_CLASS,

@@ -1,7 +1,7 @@
 """Command line: draw a retrieval grid or a t-SNE map from a saved embeddings file.
 
-    python -m common.visualize grid EMBEDDINGS.npz --out results/x_grid.png [--queries 8 --k 5]
-    python -m common.visualize tsne EMBEDDINGS.npz --out results/x_tsne [--perplexity 30]
+    python -m common.tools.visualize grid EMBEDDINGS.npz --out results/x_grid.png [--queries 8]
+    python -m common.tools.visualize tsne EMBEDDINGS.npz --out results/x_tsne [--perplexity 30]
 
 Without ``--out`` the files go beside the embeddings file (``<stem>_grid.png``,
 ``<stem>_tsne.png``/``.pdf``).
@@ -10,14 +10,14 @@ import argparse
 import os
 import sys
 
-from ..evaluation.embeddings_file import EmbeddingsFileError, load_embeddings
+from ...evaluation.embeddings_file import EmbeddingsFileError, load_embeddings
 from .embedding_map import METHODS, embedding_map, map_files
 from .retrieval_grid import grid_files, retrieval_grid
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog='python -m common.visualize',
+        prog='python -m common.tools.visualize',
         description='Visualise the test embeddings saved by a training run '
                     '(--save-embeddings).')
     commands = parser.add_subparsers(dest='command', required=True)

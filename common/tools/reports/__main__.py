@@ -1,4 +1,4 @@
-"""``python -m common.reports leaderboard|plots ...``: the two command lines under one name."""
+"""``python -m common.tools.reports leaderboard|plots ...``: both command lines under one name."""
 import sys
 
 from . import leaderboard, plots
@@ -9,7 +9,7 @@ COMMANDS = {'leaderboard': leaderboard.main, 'plots': plots.main}
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] not in COMMANDS:
-        sys.exit('usage: python -m common.reports {%s} ... (-h for the options of each)'
+        sys.exit('usage: python -m common.tools.reports {%s} ... (-h for the options of each)'
                  % ','.join(COMMANDS))
     return COMMANDS[argv[0]](argv[1:])
 

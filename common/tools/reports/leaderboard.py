@@ -1,6 +1,6 @@
 """Leaderboard: mean and std over runs per method, beside the playground's published figures.
 
-    python -m common.reports.leaderboard results/ --out results/leaderboard
+    python -m common.tools.reports.leaderboard results/ --out results/leaderboard
 
 writes ``results/leaderboard.md`` and ``results/leaderboard.csv`` and prints
 the Markdown. Each of our rows names the command of its first invocation,
@@ -233,7 +233,7 @@ def split_metrics(values):
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog='python -m common.reports.leaderboard',
+        prog='python -m common.tools.reports.leaderboard',
         description='Mean ± std of the recorded runs per method, beside the published figures.')
     add_records_arguments(parser)
     parser.add_argument('--out', default='results/leaderboard',

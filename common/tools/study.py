@@ -1,6 +1,6 @@
 """Run an embedding-size or batch-size study of one training script.
 
-    python -m common.study embed-dim --script train_margin.py --values 64,128,256,512 \
+    python -m common.tools.study embed-dim --script train_margin.py --values 64,128,256,512 \
         --seeds 3 --results-dir results/studies/margin_cub -- --dataset CUB --data-path ...
 
 runs the script once per value (``--number-of-runs`` = seeds, so each point
@@ -9,14 +9,14 @@ has a mean and std), each invocation with its own records in
 ``--`` go to every invocation. Points whose manifest says finished with the
 same command are skipped and unfinished ones resume (``--resume``), so an
 interrupted study is continued by running the same command again. Then
-``python -m common.reports.plots <results-dir> --kind embedding-size`` (or
-``batch-size``) draws it.
+``python -m common.tools.reports.plots <results-dir> --kind embedding-size``
+(or ``batch-size``) draws it.
 """
 import argparse
 import os
 import sys
 
-from .batch_runs import exit_if_failed, run_commands
+from .run_commands import exit_if_failed, run_commands
 
 # The option each study varies, and the word used in record names.
 STUDIES = {'embed-dim': ('--embed-dim', 'embed'), 'batch-size': ('--batch-size', 'batch')}
@@ -34,7 +34,8 @@ def positive_ints(text):
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog='python -m common.study', description=__doc__.split('\n')[0],
+    p = argparse.ArgumentParser(prog='python -m common.tools.study',
+                                description=__doc__.split('\n')[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('study', choices=sorted(STUDIES), help='the option to vary')
     p.add_argument('--script', required=True, help='training script, e.g. train_margin.py')

@@ -11,7 +11,7 @@ import os
 
 import pandas as pd
 
-from ..records import MANIFEST_SUFFIX, jsonl_path, read_manifest, read_records
+from ...records import MANIFEST_SUFFIX, jsonl_path, read_manifest, read_records
 from .published import normalise_dataset
 
 RUN_COLUMNS = ['script', 'variant', 'dataset', 'model', 'embed_dim', 'batchnorm', 'batch_size',

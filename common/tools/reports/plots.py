@@ -1,7 +1,7 @@
 """The DML playground's plot types from our run records: bar charts and study curves.
 
-    python -m common.reports.plots results/ --kind bars --out results/plots/bars
-    python -m common.reports.plots results/ --kind embedding-size --out results/plots/embed
+    python -m common.tools.reports.plots results/ --kind bars --out results/plots/bars
+    python -m common.tools.reports.plots results/ --kind embedding-size --out results/plots/embed
 
 Each figure is saved as ``<out>.png`` and ``<out>.pdf``.
 """
@@ -307,7 +307,7 @@ def plot_studies(runs, x, out, metric, published):
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog='python -m common.reports.plots',
+        prog='python -m common.tools.reports.plots',
         description='Bar charts and embedding-size / batch-size studies of the recorded runs.')
     add_records_arguments(parser)
     parser.add_argument('--kind', required=True, choices=['bars'] + list(STUDIES))

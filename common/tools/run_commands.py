@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from .records import MANIFEST_SUFFIX, read_manifest
+from ..records import MANIFEST_SUFFIX, read_manifest
 
 
 def command_key(argv):

@@ -6,9 +6,9 @@ upscaled; smaller images are copied byte for byte); every other file
 (index files, split lists) is copied. The layout and file names are kept,
 so the cache is a drop-in ``--data-path`` for the same ``--dataset``::
 
-    python -m common.data.resize_cache ~/data/CUB_200_2011 ~/data/CUB_200_2011_256
+    python -m common.tools.resize_cache ~/data/CUB_200_2011 ~/data/CUB_200_2011_256
     python train_margin.py --dataset CUB --data-path ~/data/CUB_200_2011_256
-    python -m common.data.resize_cache DIR DIR_256 --short-side 256 --workers 4
+    python -m common.tools.resize_cache DIR DIR_256 --short-side 256 --workers 4
 
 Running the command again only redoes images whose source is newer than the
 cached copy, or that were made with another ``--short-side`` / ``--quality``
@@ -43,10 +43,10 @@ from concurrent.futures import ProcessPoolExecutor
 import cv2
 import numpy as np
 
+from ..data.decode import read_image
+from ..data.folder import IMAGE_EXTENSIONS
+from ..data.transforms import resize_short
 from ..io import write_atomically, write_json_atomic
-from .decode import read_image
-from .folder import IMAGE_EXTENSIONS
-from .transforms import resize_short
 
 MANIFEST = '.resize_cache.json'
 CUB_BOXES, CUB_IMAGES = 'bounding_boxes.txt', 'images.txt'
@@ -276,7 +276,7 @@ def build_cache(src, dst, short_side=256, quality=95, workers=None, log=_stderr)
 
 def main(argv=None):
     p = argparse.ArgumentParser(
-        prog='python -m common.data.resize_cache',
+        prog='python -m common.tools.resize_cache',
         description='Copy a dataset folder with every image reduced to a shorter side of at '
                     'most --short-side pixels; the copy is a drop-in --data-path.')
     p.add_argument('src', metavar='SRC', help='dataset folder (what --data-path points at)')

@@ -1,8 +1,8 @@
 """The CPU benchmark: every algorithm script on font glyphs with a pretrained backbone.
 
-    python -m common.benchmark run            # every script, resumable (hours on 2 cores)
-    python -m common.benchmark run --scripts margin,proxy_nca --dry-run
-    python -m common.benchmark report         # leaderboard (.md, .csv) and bar chart
+    python -m common.tools.kanji_benchmark run     # every script, resumable (hours on 2 cores)
+    python -m common.tools.kanji_benchmark run --scripts margin,proxy_nca --dry-run
+    python -m common.tools.kanji_benchmark report  # leaderboard (.md, .csv) and bar chart
 
 The protocol fits a 2-core CPU: ImageNet-pretrained EfficientNet-Lite0 at 64 px,
 64-d embeddings, the first ``CLASSES`` JIS level-1 kanji (the first half trains,
@@ -19,7 +19,7 @@ ordinary invocation of its script whose records land in ``--results-dir``;
 import argparse
 import os
 
-from .batch_runs import exit_if_failed, run_commands
+from .run_commands import exit_if_failed, run_commands
 
 CLASSES = 200
 VAL_CLASSES = 20
@@ -130,7 +130,7 @@ def parse_names(parser, text):
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog='python -m common.benchmark',
+    p = argparse.ArgumentParser(prog='python -m common.tools.kanji_benchmark',
                                 description=__doc__.split('\n')[0])
     p.add_argument('action', choices=('run', 'report'))
     p.add_argument('--scripts', help='comma-separated entries (default: all): %s'
@@ -163,8 +163,8 @@ def report(results_dir, out):
         to_markdown,
     )
     from .reports.plots import side_by_side_chart
-    runs = load_runs(argparse.ArgumentParser(prog='python -m common.benchmark report'),
-                     [results_dir], finished_only=True)
+    parser = argparse.ArgumentParser(prog='python -m common.tools.kanji_benchmark report')
+    runs = load_runs(parser, [results_dir], finished_only=True)
     table = leaderboard(runs, METRICS, include_published=False)
     wide, modes = side_by_side(table, 'batchnorm', METRICS)
     text = ('# The CPU benchmark: kanji, EfficientNet-Lite0, 64-d, by BatchNorm mode\n\n'
