@@ -169,3 +169,14 @@ def test_the_batchnorm_mode_is_a_column_and_older_records_trained_it(tmp_path):
     assert runs.loc['inv-frozen', 'batchnorm'] == 'frozen'
     # The option leaves the setting's fingerprint to the column: the two differ in it only.
     assert runs.loc['inv-old', 'config'] == runs.loc['inv-frozen', 'config']
+
+
+def test_the_reports_command_without_a_known_subcommand_prints_its_usage(capsys):
+    from common.tools.reports.__main__ import main
+    usage = 'usage: python -m common.tools.reports {leaderboard,plots} ...'
+    main(['--help'])
+    assert capsys.readouterr().out.startswith(usage)
+    for argv in ([], ['table']):
+        with pytest.raises(SystemExit) as error:
+            main(argv)
+        assert str(error.value).startswith(usage)
