@@ -6,7 +6,7 @@ import os
 import pandas as pd
 import pytest
 
-from common.data import font_faces
+from common.data.fonts.faces import FONT_DIRS_ENV
 from common.reports.collect import collect_runs
 from common.tools import kanji_benchmark
 from common.training import TrainingScript
@@ -52,8 +52,8 @@ def smoke_results(tmp_path_factory, ci_fonts):
     """Every entry's smoke command, on glyphs drawn from the CI font set only."""
     results = str(tmp_path_factory.mktemp('benchmark'))
     cache = str(tmp_path_factory.mktemp('font-cache'))
-    saved = os.environ.get(font_faces.FONT_DIRS_ENV)
-    os.environ[font_faces.FONT_DIRS_ENV] = ci_fonts
+    saved = os.environ.get(FONT_DIRS_ENV)
+    os.environ[FONT_DIRS_ENV] = ci_fonts
     try:
         # Every entry in the playground's BatchNorm mode, two of them frozen as well.
         frozen = kanji_benchmark.commands(FROZEN_SMOKE, results, smoke=True, frozen_bn=True)
@@ -63,9 +63,9 @@ def smoke_results(tmp_path_factory, ci_fonts):
             script.run(script.parse_args(argv[1:] + ['--data-path', cache]))
     finally:
         if saved is None:
-            del os.environ[font_faces.FONT_DIRS_ENV]
+            del os.environ[FONT_DIRS_ENV]
         else:
-            os.environ[font_faces.FONT_DIRS_ENV] = saved
+            os.environ[FONT_DIRS_ENV] = saved
     return results
 
 
