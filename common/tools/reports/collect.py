@@ -137,3 +137,10 @@ def add_records_arguments(parser):
                         help='results folders (searched recursively) or *.manifest.json files')
     parser.add_argument('--finished-only', action='store_true',
                         help='only invocations whose status is "finished"')
+
+
+def parse_records_command(parser, argv):
+    """The options of a command made with :func:`add_records_arguments`, and the runs they
+    name (or ``parser.error`` saying why there are none)."""
+    args = parser.parse_args(argv)
+    return args, load_runs(parser, args.paths, args.finished_only)

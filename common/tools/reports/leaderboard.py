@@ -12,7 +12,12 @@ import os
 import numpy as np
 import pandas as pd
 
-from .collect import DEFAULT_BATCHNORM, RUN_COLUMNS, add_records_arguments, load_runs
+from .collect import (
+    DEFAULT_BATCHNORM,
+    RUN_COLUMNS,
+    add_records_arguments,
+    parse_records_command,
+)
 from .published import is_published, published_results
 
 OURS = 'this toolkit'
@@ -247,8 +252,7 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
-    runs = load_runs(parser, args.paths, args.finished_only)
+    args, runs = parse_records_command(parser, argv)
     # Defaults may be missing (NMI can be switched off); metrics asked for by name must exist.
     metrics = split_metrics(args.metrics) if args.metrics else list(DEFAULT_METRICS)
     unknown = [m for m in metrics if args.metrics and m not in runs.columns]

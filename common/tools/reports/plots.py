@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .collect import add_records_arguments, load_runs
+from .collect import add_records_arguments, parse_records_command
 from .leaderboard import OURS, leaderboard, mean_column, method_label, std_column
 from .published import normalise_dataset, published_study
 
@@ -323,8 +323,7 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
-    runs = load_runs(parser, args.paths, args.finished_only)
+    args, runs = parse_records_command(parser, argv)
     if args.script:
         runs = select_scripts(parser, runs, args.script)
     try:
