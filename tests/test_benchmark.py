@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from common.data.fonts.faces import FONT_DIRS_ENV
-from common.reports.collect import collect_runs
 from common.tools import kanji_benchmark
+from common.tools.reports.collect import collect_runs
 from common.training import TrainingScript
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
