@@ -30,9 +30,9 @@ $(STAMP): setup.py
 # a retrieval grid and a t-SNE map of them into results/plots/.
 demo: $(STAMP)
 	$(VENV)/bin/python train_dr.py $(DEMO_ARGS)
-	$(VENV)/bin/python -m common.visualize grid $(DEMO_STEM)_embeddings.npz \
+	$(VENV)/bin/python -m common.tools.visualize grid $(DEMO_STEM)_embeddings.npz \
 		--out results/plots/demo_retrieval_grid.png
-	$(VENV)/bin/python -m common.visualize tsne $(DEMO_STEM)_embeddings.npz \
+	$(VENV)/bin/python -m common.tools.visualize tsne $(DEMO_STEM)_embeddings.npz \
 		--out results/plots/demo_tsne
 
 test: $(STAMP)

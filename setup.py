@@ -33,6 +33,8 @@ setup(
     version='0.1.0',
     description='Deep metric learning algorithms on MXNet/Gluon, trained and evaluated alike',
     packages=find_packages(include=['common', 'common.*']),
+    # The Debian font package lists of the latin and kanji datasets (install hints, manifests).
+    package_data={'common.data.fonts': ['packages/*.txt']},
     python_requires='>=3.8,<3.12',
     install_requires=REQUIREMENTS,
     # scikit-image ships the test photos; 0.24.0 is the last that accepts numpy 1.23.

@@ -6,7 +6,7 @@ class-per-folder tree, and pulls batches of 32 through the training pipeline:
 ``common.data.folder`` split, the P x K sampler (8 classes x 4), ``ImageDataset`` and
 ``TrainTransform`` at 224 px as the class-balanced scripts use it (forced to 256 x 256,
 random-sized crop, flip, Inception-BN normalisation), ``train_loader`` with 0, 1 and 2
-workers. The same is measured from a pre-resized copy made by ``common.data.resize_cache``
+workers. The same is measured from a pre-resized copy made by ``common.tools.resize_cache``
 (shorter side 256). The consumption rate is 32 images per Inception-BN training step
 (``mxnet_step_seconds`` of bench/bench_training_step.py, static hybridized, 224 px);
 the target is a pipeline at least 2x faster.
@@ -173,8 +173,8 @@ def main():
 
     from bench_training_step import mxnet_step_seconds
 
-    from common.data.resize_cache import build_cache
     from common.models import backbone_spec  # noqa: F401  (imported here, not in a timing)
+    from common.tools.resize_cache import build_cache
     work = tempfile.mkdtemp(prefix='bench_data_', dir=args.work_dir)
     try:
         original, cached = os.path.join(work, 'jpeg'), os.path.join(work, 'jpeg_256')

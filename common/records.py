@@ -7,10 +7,10 @@ the files are ``results/train_x_p.log``, ``results/train_x_p.jsonl`` and
 and the ``invocation`` it belongs to (a log may hold several invocations of
 the same command, appended). The manifest describes the latest invocation:
 configuration, command line, git revision, package versions, hardware,
-dataset counts, seeds, model selection, status and summary. Tables and plots
-read these files; nothing else needs to be parsed.
+dataset counts, seeds, model selection, status and summary. Reports, studies
+and the benchmark read these files with :func:`read_manifest` and
+:func:`read_records`; nothing else needs to be parsed.
 """
-import errno
 import itertools
 import json
 import logging
@@ -21,10 +21,12 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from importlib import metadata
 
-import numpy as np
+from .io import jsonable, write_json_atomic
 
+MANIFEST_SUFFIX = '.manifest.json'
 _ids = itertools.count()
 
 
@@ -39,16 +41,6 @@ def with_postfix(filename, postfix):
 
 def disabled(value):
     return value is None or str(value).strip().lower() in ('', 'none')
-
-
-def _jsonable(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 def git_commit(path):
@@ -134,80 +126,6 @@ def command_line(argv):
     return 'python ' + shlex.join([str(a) for a in argv])
 
 
-class OutputError(ValueError):
-    """An output folder that cannot be written."""
-
-
-# errno values that mean "the disk or folder cannot take this file", not a bug.
-STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
-                            errno.EIO, errno.EFBIG})
-
-
-def storage_error_message(error, option='--results-dir'):
-    """One line for an OSError from writing a file, or None when it is not a storage fault."""
-    if not isinstance(error, OSError) or error.errno not in STORAGE_ERRNOS:
-        return None
-    return 'cannot write %s (%s): free space or choose another %s, then rerun the command ' \
-           'with --resume' % (error.filename or 'a file', error.strerror or error, option)
-
-
-def check_writable_dir(path, option='--results-dir'):
-    """Create ``path`` if needed and prove a file can be written in it (before hours of
-    training whose records would then be lost)."""
-    try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, '.write-test-%d' % os.getpid())
-        with open(probe, 'w') as f:
-            f.write('ok')
-        os.remove(probe)
-    except OSError as e:
-        raise OutputError('%s %s is not writable (%s); choose another folder'
-                          % (option, path, e.strerror or e))
-
-
-def write_atomically(path, write, durable=True):
-    """``write(temporary path)``, then rename it to ``path``: a reader (or a crash) never
-    sees half a file, and a failed write leaves the previous file alone. ``durable``
-    syncs the file to disk first, so that a full disk is reported here, not lost."""
-    tmp = '%s.tmp%d' % (path, os.getpid())
-    try:
-        write(tmp)
-        if durable:
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def save_mxnet_file(path, save):
-    """``save(temporary path)`` writes an MXNet ``.params`` file, which is read back before
-    it replaces ``path``: MXNet's writer does not notice a full disk when the data fits its
-    buffer, and the file is then silently cut short."""
-    def write(tmp):
-        import mxnet as mx
-        try:
-            save(tmp)
-            mx.nd.load(tmp)
-        except mx.base.MXNetError as e:  # MXNet reports write failures without an errno
-            raise OSError(errno.EIO, 'incomplete write; is the disk full?', path) from e
-    write_atomically(path, write)
-
-
-def write_json_atomic(path, obj):
-    def write(tmp):
-        with open(tmp, 'w') as f:
-            json.dump(obj, f, indent=1, default=_jsonable)
-            f.write('\n')
-            f.flush()
-            os.fsync(f.fileno())
-    write_atomically(path, write)
-
-
 def _end_with_newline(path):
     """A line torn by a killed process must not swallow the next record appended."""
     if os.path.exists(path) and os.path.getsize(path):
@@ -236,7 +154,7 @@ class Recorder:
             os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
             self.log_path = path
             self.jsonl_path = os.path.splitext(path)[0] + '.jsonl'
-            self.manifest_path = os.path.splitext(path)[0] + '.manifest.json'
+            self.manifest_path = os.path.splitext(path)[0] + MANIFEST_SUFFIX
             _end_with_newline(self.jsonl_path)
             handler = logging.FileHandler(path)
             handler.setFormatter(logging.Formatter('%(asctime)s %(message)s'))
@@ -251,7 +169,7 @@ class Recorder:
         record = dict(kind=kind, invocation=self.invocation,
                       time=time.strftime('%Y-%m-%dT%H:%M:%S'), **fields)
         with open(self.jsonl_path, 'a') as f:
-            f.write(json.dumps(record, default=_jsonable) + '\n')
+            f.write(json.dumps(record, default=jsonable) + '\n')
 
     def write_manifest(self, manifest):
         """(Re)write the manifest of this invocation."""
@@ -267,12 +185,12 @@ class Recorder:
         """An earlier invocation of the same command keeps its manifest, renamed
         ``<stem>.<its invocation>.manifest.json`` (its records stay in the shared jsonl)."""
         try:
-            earlier = read_manifest(self.manifest_path).get('invocation')
-        except (OSError, ValueError):
+            earlier = read_manifest(self.manifest_path)['invocation']
+        except ValueError:  # none yet, or not a manifest of an invocation
             return
         if earlier and earlier != self.invocation:
-            stem = self.manifest_path[:-len('.manifest.json')]
-            os.replace(self.manifest_path, '%s.%s.manifest.json' % (stem, earlier))
+            stem = self.manifest_path[:-len(MANIFEST_SUFFIX)]
+            os.replace(self.manifest_path, '%s.%s%s' % (stem, earlier, MANIFEST_SUFFIX))
 
     def close(self):
         for handler in list(self.logger.handlers):
@@ -280,19 +198,52 @@ class Recorder:
             self.logger.removeHandler(handler)
 
 
+def read_manifest(path, required=('invocation',)):
+    """The manifest at ``path``, a JSON object with the ``required`` keys set (the Recorder
+    writes the invocation, the training scripts the script too); otherwise a ValueError of
+    one line that names the file."""
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ValueError('%s: unreadable manifest (%s)' % (path, e)) from None
+    if not isinstance(manifest, dict):
+        raise ValueError('%s: not a run manifest (not a JSON object)' % path)
+    missing = [k for k in required if not manifest.get(k)]
+    if missing:
+        raise ValueError('%s: not a run manifest (no %s)' % (path, ', '.join(missing)))
+    return manifest
+
+
+def jsonl_path(manifest_path, manifest):
+    """The records file of a manifest: named in it, relative to the manifest's folder."""
+    name = (manifest.get('files') or {}).get('jsonl')
+    if not name:  # same stem as the manifest
+        name = os.path.basename(manifest_path)[:-len(MANIFEST_SUFFIX)] + '.jsonl'
+    return os.path.join(os.path.dirname(manifest_path), name)
+
+
 def read_records(path, kind=None, invocation=None):
-    """The records of a JSON-lines file, optionally only those of one kind or invocation."""
+    """The records of a JSON-lines file, optionally only those of one kind or invocation.
+
+    A line torn by a killed process (its record is written again on resume) is skipped with
+    a warning; an unreadable file is a ValueError of one line that names it."""
     records = []
-    with open(path) as f:
-        for line in f:
-            try:
-                records.append(json.loads(line))
-            except ValueError:  # blank, or torn by a killed process
-                continue
-    return [r for r in records if (kind is None or r['kind'] == kind)
-            and (invocation is None or r.get('invocation') == invocation)]
-
-
-def read_manifest(path):
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    warnings.warn('%s line %d: not JSON (a write cut short?); skipped'
+                                  % (path, number))
+                    continue
+                # Lines without an invocation predate invocation ids: no invocation has them.
+                if (kind is None or record.get('kind') == kind) and (
+                        invocation is None or record.get('invocation') == invocation):
+                    records.append(record)
+    except OSError as e:
+        raise ValueError('%s: unreadable run records (%s)' % (path, e)) from None
+    return records

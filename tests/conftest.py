@@ -15,7 +15,7 @@ FIXTURES = os.path.join(ROOT, 'tests', 'fixtures')
 @pytest.fixture(scope='session')
 def glyph_root(tmp_path_factory):
     """The embedded glyph dataset, rendered once per test session."""
-    from common.data.glyphs import ensure_rendered
+    from common.data.fonts.glyphs import ensure_rendered
     return ensure_rendered(str(tmp_path_factory.mktemp('cache') / 'glyphs'))
 
 
@@ -29,7 +29,7 @@ def _package_fonts(package):
     """The font files of an installed Debian package (none when it is not installed)."""
     import subprocess
 
-    from common.data.font_faces import FONT_EXTENSIONS
+    from common.data.fonts.faces import FONT_EXTENSIONS
     try:
         listing = subprocess.run(['dpkg', '-L', package], capture_output=True, text=True)
     except FileNotFoundError:
@@ -40,10 +40,10 @@ def _package_fonts(package):
 
 @pytest.fixture(scope='session')
 def ci_fonts(tmp_path_factory):
-    """A font folder linking the files of the CI packages only (common/data/font_packages/
+    """A font folder linking the files of the CI packages only (common/data/fonts/packages/
     ci.txt), so that the tests do not depend on (or scan) whatever else the machine has."""
-    from common.data import fonts
-    ci_packages = os.path.join(fonts.PACKAGE_DIR, 'ci.txt')
+    from common.data.fonts.font_sets import PACKAGE_DIR
+    ci_packages = os.path.join(PACKAGE_DIR, 'ci.txt')
     folder = tmp_path_factory.mktemp('ci-fonts')
     with open(ci_packages) as f:
         packages = [line.strip() for line in f if line.strip() and not line.startswith('#')]

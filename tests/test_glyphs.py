@@ -5,7 +5,7 @@ import numpy as np
 
 from common.data import get_dataset
 from common.data.decode import read_image
-from common.data.glyphs import CHARACTERS, usable_faces
+from common.data.fonts.glyphs import CHARACTERS, usable_faces
 
 
 def test_usable_faces_exclude_symbol_fonts():
@@ -39,7 +39,7 @@ def test_images_are_readable_and_varied(glyph_root):
 
 
 def test_rendering_is_deterministic(glyph_root, tmp_path):
-    from common.data.glyphs import ensure_rendered
+    from common.data.fonts.glyphs import ensure_rendered
     other = ensure_rendered(str(tmp_path / 'again'))
     name = sorted(os.listdir(glyph_root))[0]
     first = sorted(os.listdir(os.path.join(glyph_root, name)))[0]

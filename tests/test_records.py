@@ -1,9 +1,8 @@
 import json
-import os
 
 import pytest
 
-from common.records import Recorder, read_manifest, read_records, with_postfix
+from common.records import Recorder, jsonl_path, read_manifest, read_records, with_postfix
 
 
 def test_postfix_goes_before_the_extension_only():
@@ -74,34 +73,54 @@ def test_a_torn_line_neither_breaks_reading_nor_swallows_the_next_record(tmp_pat
     rec = Recorder(str(tmp_path), 'train_t.log', stream=None, invocation='a')
     rec.write('epoch', epoch=2)
     rec.close()
-    assert [r['epoch'] for r in read_records(str(path), 'epoch')] == [1, 2]
+    with pytest.warns(UserWarning, match='train_t.jsonl line 2: not JSON'):
+        assert [r['epoch'] for r in read_records(str(path), 'epoch')] == [1, 2]
 
 
-@pytest.mark.parametrize('size', [10, 10 ** 6])
-def test_a_full_disk_is_reported_and_the_previous_params_file_stays(tmp_path, size):
-    """/dev/full: small writes vanish in MXNet's buffer without an error, large ones raise."""
-    import errno
-
-    import mxnet as mx
-
-    from common.records import save_mxnet_file, storage_error_message
-    path = str(tmp_path / 'model.params')
-    mx.nd.save(path, {'w': mx.nd.ones(3)})
-    os.symlink('/dev/full', '%s.tmp%d' % (path, os.getpid()))
-    with pytest.raises(OSError) as error:
-        save_mxnet_file(path, lambda p: mx.nd.save(p, {'w': mx.nd.zeros(size)}))
-    assert error.value.errno == errno.EIO and error.value.filename == path
-    assert mx.nd.load(path)['w'].asnumpy().tolist() == [1, 1, 1]
-    assert storage_error_message(error.value) == (
-        'cannot write %s (incomplete write; is the disk full?): free space or choose another '
-        '--results-dir, then rerun the command with --resume' % path)
+@pytest.mark.parametrize('text,required,message', [
+    ('{"invocation": ', ('invocation',), r'm\.manifest\.json: unreadable manifest \(Expecting'),
+    ('[1, 2]', ('invocation',), r'm\.manifest\.json: not a run manifest \(not a JSON object\)$'),
+    ('{"status": "finished"}', ('invocation',), r'm\.manifest\.json: not a run manifest '
+                                                r'\(no invocation\)$'),
+    ('{"invocation": "a", "script": ""}', ('invocation', 'script'),
+     r'm\.manifest\.json: not a run manifest \(no script\)$'),
+])
+def test_a_manifest_that_cannot_be_used_is_one_line_naming_the_file(tmp_path, text, required,
+                                                                     message):
+    path = tmp_path / 'm.manifest.json'
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as error:
+        read_manifest(str(path), required)
+    assert '\n' not in str(error.value) and str(path) in str(error.value)
 
 
-def test_an_unwritable_results_folder_is_named(tmp_path):
-    from common.records import OutputError, check_writable_dir
-    (tmp_path / 'file').write_text('')
-    with pytest.raises(OutputError, match='--results-dir .*file/results is not writable .*; '
-                                          'choose another folder'):
-        check_writable_dir(str(tmp_path / 'file' / 'results'))
-    check_writable_dir(str(tmp_path / 'new' / 'results'))
-    assert os.listdir(tmp_path / 'new' / 'results') == []
+def test_a_missing_manifest_or_records_file_is_a_value_error_naming_it(tmp_path):
+    with pytest.raises(ValueError, match=r'nowhere\.manifest\.json: unreadable manifest'):
+        read_manifest(str(tmp_path / 'nowhere.manifest.json'))
+    with pytest.raises(ValueError, match=r'nowhere\.jsonl: unreadable run records'):
+        read_records(str(tmp_path / 'nowhere.jsonl'))
+
+
+def test_records_of_one_kind_and_invocation_and_torn_lines_warned(tmp_path):
+    path = tmp_path / 'train_t.jsonl'
+    path.write_text('{"kind": "run", "invocation": "a", "run": 1}\n\n'
+                    '{"kind": "run", "run": 1}\n'  # written before invocation ids
+                    '{"kind": "ep\n'
+                    '{"kind": "epoch", "invocation": "a"}\n'
+                    '{"invocation": "b", "run": 1}\n'
+                    '{"kind": "run", "invocation": "b", "run": 2}\n')
+    torn = r'train_t\.jsonl line 4: not JSON \(a write cut short\?\); skipped$'
+    with pytest.warns(UserWarning, match=torn):
+        runs = read_records(str(path), 'run', 'a')
+    assert runs == [{'kind': 'run', 'invocation': 'a', 'run': 1}]
+    with pytest.warns(UserWarning):
+        assert [r.get('run') for r in read_records(str(path), invocation='b')] == [1, 2]
+    with pytest.warns(UserWarning):
+        assert len(read_records(str(path))) == 5
+
+
+def test_the_records_file_of_a_manifest(tmp_path):
+    manifest = str(tmp_path / 'train_t_v1.manifest.json')
+    assert jsonl_path(manifest, {'files': {'jsonl': 'other.jsonl'}}) == str(tmp_path /
+                                                                            'other.jsonl')
+    assert jsonl_path(manifest, {}) == str(tmp_path / 'train_t_v1.jsonl')

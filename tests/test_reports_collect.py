@@ -1,4 +1,4 @@
-"""common.reports.collect reads manifests and run records written as the training scripts do.
+"""common.tools.reports.collect reads manifests and run records written as the training scripts do.
 
 The helpers here write such records; the leaderboard and plot tests use them too.
 """
@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from common.reports import collect_runs
-from common.reports.collect import RUN_COLUMNS
+from common.tools.reports import collect_runs
+from common.tools.reports.collect import RUN_COLUMNS
 
 
 def run_record(invocation, run, best, seed=None, best_epoch=3, selection='test'):
@@ -151,7 +151,7 @@ def test_missing_jsonl_is_named_and_a_torn_line_is_skipped_with_a_warning(tmp_pa
 
 def test_reports_do_not_import_mxnet_or_training():
     # A fresh interpreter: in this one other tests may have imported MXNet already.
-    code = ('import sys; import common.reports, common.reports.plots; '
+    code = ('import sys; import common.tools.reports, common.tools.reports.plots; '
             'bad = [m for m in sys.modules if m.startswith(("mxnet", "common.training"))]; '
             'sys.exit(str(bad) if bad else 0)')
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
@@ -169,3 +169,14 @@ def test_the_batchnorm_mode_is_a_column_and_older_records_trained_it(tmp_path):
     assert runs.loc['inv-frozen', 'batchnorm'] == 'frozen'
     # The option leaves the setting's fingerprint to the column: the two differ in it only.
     assert runs.loc['inv-old', 'config'] == runs.loc['inv-frozen', 'config']
+
+
+def test_the_reports_command_without_a_known_subcommand_prints_its_usage(capsys):
+    from common.tools.reports.__main__ import main
+    usage = 'usage: python -m common.tools.reports {leaderboard,plots} ...'
+    main(['--help'])
+    assert capsys.readouterr().out.startswith(usage)
+    for argv in ([], ['table']):
+        with pytest.raises(SystemExit) as error:
+            main(argv)
+        assert str(error.value).startswith(usage)

@@ -1,4 +1,4 @@
-"""common.reports.leaderboard: mean/std over runs, published rows, Markdown and CSV."""
+"""common.tools.reports.leaderboard: mean/std over runs, published rows, Markdown and CSV."""
 import os
 
 import numpy as np
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from test_reports_collect import metrics_of, write_invocation
 
-from common.reports import collect_runs
-from common.reports.leaderboard import (
+from common.tools.reports import collect_runs
+from common.tools.reports.leaderboard import (
     leaderboard,
     main,
     side_by_side,

@@ -1,4 +1,4 @@
-"""common.reports.plots: the figures render, as PNG and PDF, with the expected content."""
+"""common.tools.reports.plots: the figures render, as PNG and PDF, with the expected content."""
 import os
 
 import matplotlib
@@ -9,9 +9,16 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from test_reports_collect import metrics_of, write_invocation
 from test_reports_leaderboard import write_two_modes
 
-from common.reports import collect_runs
-from common.reports.leaderboard import leaderboard, side_by_side
-from common.reports.plots import DPI, bar_chart, bar_labels, main, side_by_side_chart, study_plot
+from common.tools.reports import collect_runs
+from common.tools.reports.leaderboard import leaderboard, side_by_side
+from common.tools.reports.plots import (
+    DPI,
+    bar_chart,
+    bar_labels,
+    main,
+    side_by_side_chart,
+    study_plot,
+)
 
 SCRIPTS = ('margin', 'npairs', 'angular', 'prototype')
 DIMS = (64, 128, 256)

@@ -10,8 +10,8 @@ from common.data.cars196 import load_cars196
 from common.data.cub import load_cub
 from common.data.decode import read_image
 from common.data.folder import load_folder
-from common.data.resize_cache import MANIFEST, main
 from common.data.transforms import crop_box
+from common.tools.resize_cache import MANIFEST, main
 from layouts import write_cub
 
 

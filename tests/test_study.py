@@ -1,12 +1,12 @@
-"""python -m common.study: one invocation per value, N seeds each, resumable; then plotted."""
+"""python -m common.tools.study: one invocation per value, N seeds each, resumable; then plotted."""
 import os
 import subprocess
 import sys
 
 import pytest
 
-from common import study
-from common.reports.collect import collect_runs
+from common.tools import study
+from common.tools.reports.collect import collect_runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,9 +36,21 @@ def test_bad_study_options_are_one_line_errors(argv, message, capsys, monkeypatc
     assert message in capsys.readouterr().err
 
 
+def test_an_unreadable_manifest_in_the_results_folder_is_a_one_line_error(tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.chdir(ROOT)
+    (tmp_path / 'train_margin_embed8.manifest.json').write_text('{"status": "fini')
+    with pytest.raises(SystemExit):
+        study.main(['embed-dim', '--script', 'train_margin.py', '--values', '8',
+                    '--results-dir', str(tmp_path), '--dry-run'])
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith('python -m common.tools.study: error: %s: unreadable manifest ('
+                              % (tmp_path / 'train_margin_embed8.manifest.json'))
+
+
 def test_a_study_runs_every_point_and_a_rerun_skips_finished_ones(glyph_root, tmp_path):
     results = str(tmp_path / 'study')
-    argv = [sys.executable, '-m', 'common.study', 'embed-dim', '--script', 'train_margin.py',
+    argv = [sys.executable, '-m', 'common.tools.study', 'embed-dim', '--script', 'train_margin.py',
             '--values', '8,16', '--seeds', '2', '--results-dir', results, '--',
             '--dataset', 'glyphs', '--data-path', glyph_root, '--model', 'small',
             '--no-pretrained', '--image-size', '32', '--num-workers', '0', '--epochs', '1',
@@ -52,7 +64,7 @@ def test_a_study_runs_every_point_and_a_rerun_skips_finished_ones(glyph_root, tm
     again = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert again.stdout.count('done already') == 2, done.stdout
 
-    plotted = subprocess.run([sys.executable, '-m', 'common.reports.plots', results, '--kind',
+    plotted = subprocess.run([sys.executable, '-m', 'common.tools.reports.plots', results, '--kind',
                               'embedding-size', '--out', str(tmp_path / 'embed')], cwd=ROOT,
                              env=env, capture_output=True, text=True, check=True)
     assert os.path.getsize(tmp_path / 'embed_glyphs.png') > 5000, plotted.stdout

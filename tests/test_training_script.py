@@ -7,9 +7,9 @@ import sys
 import numpy as np
 
 from common.evaluation import evaluate
+from common.evaluation.embeddings_file import load_embeddings
 from common.records import read_manifest, read_records
 from common.training import run_setup
-from common.visualize.embeddings_file import load_embeddings
 from scripts import glyph_argv, run
 from train_margin import Margin
 

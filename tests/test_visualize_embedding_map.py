@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba_array
 
-from common.visualize.__main__ import main
-from common.visualize.embedding_map import class_colors, embedding_map, plot_map
-from common.visualize.embeddings_file import load_embeddings, save_embeddings
+from common.evaluation.embeddings_file import load_embeddings, save_embeddings
+from common.tools.visualize.__main__ import main
+from common.tools.visualize.embedding_map import class_colors, embedding_map, plot_map
 
 CLASSES, PER_CLASS, DIM = 6, 20, 16
 

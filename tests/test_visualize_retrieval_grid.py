@@ -6,13 +6,13 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from common.visualize.__main__ import main
-from common.visualize.embeddings_file import (
+from common.evaluation.embeddings_file import (
     EmbeddingsFileError,
     load_embeddings,
     save_embeddings,
 )
-from common.visualize.retrieval_grid import (
+from common.tools.visualize.__main__ import main
+from common.tools.visualize.retrieval_grid import (
     BORDER,
     GAP,
     OTHER_CLASS,

@@ -2,8 +2,7 @@
 from .cars196 import load_cars196
 from .cub import load_cub
 from .folder import load_folder
-from .fonts import load_kanji, load_latin
-from .glyphs import load_glyphs
+from .fonts import load_glyphs, load_kanji, load_latin
 from .inshop import load_inshop
 from .sop import load_sop
 from .split import DatasetError, ImageSplit, RetrievalDataset

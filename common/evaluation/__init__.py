@@ -1,7 +1,8 @@
 """Evaluation of embeddings: numpy arrays in, a dict of metrics (percent) out.
 
 Knows nothing of MXNet networks; see :mod:`common.training.embed` for
-turning a dataset into embeddings.
+turning a dataset into embeddings. :mod:`.embeddings_file` is the file of test
+embeddings that a run saves (``--save-embeddings``) for the visualisations.
 """
 import warnings
 

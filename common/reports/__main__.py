@@ -1,18 +1,6 @@
-"""``python -m common.reports leaderboard|plots ...``: the two command lines under one name."""
-import sys
-
-from . import leaderboard, plots
-
-COMMANDS = {'leaderboard': leaderboard.main, 'plots': plots.main}
-
-
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] not in COMMANDS:
-        sys.exit('usage: python -m common.reports {%s} ... (-h for the options of each)'
-                 % ','.join(COMMANDS))
-    return COMMANDS[argv[0]](argv[1:])
-
+"""``python -m common.reports``: an alias of
+``python -m common.tools.reports``, kept so that recorded commands still run."""
+from ..tools.reports.__main__ import main
 
 if __name__ == '__main__':
     main()

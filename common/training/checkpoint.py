@@ -21,7 +21,7 @@ import shutil
 
 import mxnet as mx
 
-from ..records import save_mxnet_file, write_atomically, write_json_atomic
+from ..io import save_mxnet_file, write_atomically, write_json_atomic
 
 # Options that do not change what is computed, so a run may resume with other values.
 MAY_CHANGE_ON_RESUME = frozenset({

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..context import seed_everything
 from ..evaluation import l2_normalized
-from ..records import disabled, save_mxnet_file, with_postfix, write_atomically
+from ..io import save_mxnet_file, write_atomically
+from ..records import disabled, with_postfix
 from .checkpoint import MAY_CHANGE_ON_RESUME, resumable_config
 from .loop import RunResult, format_metrics
 from .runner import Runner

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from ..records import save_mxnet_file, write_json_atomic
+from ..io import save_mxnet_file, write_json_atomic
 from .optim import trained_params
 
 

@@ -20,7 +20,7 @@ from mxnet import autograd
 from tqdm import tqdm
 
 from ..context import seed_everything
-from ..records import save_mxnet_file
+from ..io import save_mxnet_file
 from . import precision
 from .embed import split_batch
 from .optim import trained_params

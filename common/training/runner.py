@@ -13,16 +13,14 @@ import time
 from ..context import get_contexts, seed_everything
 from ..data import DatasetError
 from ..data.decode import ImageReadError
+from ..io import OutputError, check_writable_dir, storage_error_message
 from ..models import PretrainedWeightsError, bn_mode
 from ..records import (
-    OutputError,
     Recorder,
-    check_writable_dir,
     command_line,
     disabled,
     environment,
     new_invocation_id,
-    storage_error_message,
     with_postfix,
 )
 from .checkpoint import ResumeError, TrainingState, resumable_config
@@ -231,7 +229,7 @@ class Runner:
         gallery = None
         if rest:
             gallery = (rest[0][0], rest[0][1], splits[1].paths)
-        from ..visualize.embeddings_file import save_embeddings
+        from ..evaluation.embeddings_file import save_embeddings
         path = self.embeddings_path(args, run)
         save_embeddings(path, embeddings, labels, splits[0].paths,
                         self.recipe.evaluation_metric(args),

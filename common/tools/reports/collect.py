@@ -8,13 +8,12 @@ here, so reports work without MXNet and on copies of a results folder.
 import hashlib
 import json
 import os
-import warnings
 
 import pandas as pd
 
+from ...records import MANIFEST_SUFFIX, jsonl_path, read_manifest, read_records
 from .published import normalise_dataset
 
-MANIFEST_SUFFIX = '.manifest.json'
 RUN_COLUMNS = ['script', 'variant', 'dataset', 'model', 'embed_dim', 'batchnorm', 'batch_size',
                'selection',
                'config', 'status', 'invocation', 'run', 'seed', 'best_epoch', 'command',
@@ -57,51 +56,6 @@ def find_manifests(paths):
     return found
 
 
-def read_manifest(path):
-    try:
-        with open(path) as f:
-            manifest = json.load(f)
-    except (OSError, ValueError) as e:
-        raise ValueError('%s: unreadable manifest (%s)' % (path, e)) from None
-    if not isinstance(manifest, dict):
-        raise ValueError('%s: not a run manifest (not a JSON object)' % path)
-    missing = [k for k in ('invocation', 'script') if k not in manifest]
-    if missing:
-        raise ValueError('%s: not a run manifest (no %s)' % (path, ', '.join(missing)))
-    return manifest
-
-
-def jsonl_path(manifest_path, manifest):
-    """The records file: named in the manifest, relative to the manifest's folder."""
-    name = (manifest.get('files') or {}).get('jsonl')
-    if not name:  # same stem as the manifest
-        name = os.path.basename(manifest_path)[:-len(MANIFEST_SUFFIX)] + '.jsonl'
-    return os.path.join(os.path.dirname(manifest_path), name)
-
-
-def read_run_records(path, invocation):
-    """The 'run' records of one invocation by run number; a repeated run number keeps the last."""
-    runs = {}
-    try:
-        with open(path) as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    # A line torn by a killed process: its run is recorded again on resume.
-                    warnings.warn('%s line %d: not JSON (a write cut short?); skipped'
-                                  % (path, number))
-                    continue
-                # Lines without an invocation predate invocation ids: they cannot be attributed.
-                if record.get('invocation') == invocation and record.get('kind') == 'run':
-                    runs[record.get('run')] = record
-    except OSError as e:
-        raise ValueError('%s: unreadable run records (%s)' % (path, e)) from None
-    return runs
-
-
 def config_fingerprint(args):
     """A short hash of the options that change results."""
     setting = {k: v for k, v in args.items() if k not in NOT_CONFIG}
@@ -131,9 +85,11 @@ def invocation_fields(manifest_path, manifest):
 
 def manifest_rows(manifest_path):
     """One row per run of the manifest's invocation, with the metrics of its selected epoch."""
-    manifest = read_manifest(manifest_path)
+    manifest = read_manifest(manifest_path, required=('invocation', 'script'))
     shared = invocation_fields(manifest_path, manifest)
-    records = read_run_records(jsonl_path(manifest_path, manifest), manifest['invocation'])
+    # By run number: a run recorded twice (resumed after its record was written) keeps the last.
+    records = {record.get('run'): record for record in read_records(
+        jsonl_path(manifest_path, manifest), 'run', manifest['invocation'])}
     rows = []
     for run in sorted(records, key=lambda r: (r is None, r)):
         record = records[run]
@@ -181,3 +137,10 @@ def add_records_arguments(parser):
                         help='results folders (searched recursively) or *.manifest.json files')
     parser.add_argument('--finished-only', action='store_true',
                         help='only invocations whose status is "finished"')
+
+
+def parse_records_command(parser, argv):
+    """The options of a command made with :func:`add_records_arguments`, and the runs they
+    name (or ``parser.error`` saying why there are none)."""
+    args = parser.parse_args(argv)
+    return args, load_runs(parser, args.paths, args.finished_only)

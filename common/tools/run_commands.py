@@ -5,10 +5,11 @@ its own process with ``--resume``; one whose manifest in the results folder
 records a finished run of the same command is skipped, so running the list
 again continues where it stopped.
 """
-import json
 import os
 import subprocess
 import sys
+
+from ..records import MANIFEST_SUFFIX, read_manifest
 
 
 def command_key(argv):
@@ -17,21 +18,22 @@ def command_key(argv):
 
 
 def finished_commands(results_dir):
-    """The keys of the commands whose manifests in ``results_dir`` say they finished."""
+    """The keys of the commands whose manifests in ``results_dir`` say they finished; an
+    unreadable manifest is a ValueError that names it."""
     done = set()
     if not os.path.isdir(results_dir):
         return done
     for name in sorted(os.listdir(results_dir)):
-        if name.endswith('.manifest.json'):
-            with open(os.path.join(results_dir, name)) as f:
-                manifest = json.load(f)
+        if name.endswith(MANIFEST_SUFFIX):
+            manifest = read_manifest(os.path.join(results_dir, name))
             if manifest.get('status') == 'finished' and manifest.get('argv'):
                 done.add(command_key(manifest['argv']))
     return done
 
 
 def run_commands(commands, results_dir, dry_run=False):
-    """Run ``(name, argv)`` pairs not finished yet; returns the names of those that failed."""
+    """Run ``(name, argv)`` pairs not finished yet; returns the names of those that failed.
+    An unreadable manifest in ``results_dir`` is a ValueError that names it."""
     failed, done = [], finished_commands(results_dir)
     for name, argv in commands:
         if command_key(argv) in done:

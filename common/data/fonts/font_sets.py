@@ -13,12 +13,12 @@ small letters drawn as their capital (caps-only faces; small caps of letters
 unlike their capital). Latin faces that map the characters to glyphs named
 after other symbols (cmsy10) are left out; faces that lie in their glyph
 names too (jsMath's TeX fonts) are not caught, which is one reason why
-font_packages/latin.txt leaves some packages out.
+packages/latin.txt leaves some packages out.
 
 The class list is fixed and ``num_classes`` selects its first N; every
 selected class needs at least ``MIN_DESIGNS`` designs, else the fonts are
 missing and the error names the package list to install
-(``common/data/font_packages/<name>.txt``). The first half of the selected
+(``common/data/fonts/packages/<name>.txt``). The first half of the selected
 classes trains, the rest test.
 
 Fonts are searched in /usr/share/fonts and /usr/local/share/fonts (or the
@@ -44,9 +44,9 @@ from dataclasses import astuple, dataclass
 
 import numpy as np
 
-from .. import _available_cores
-from .font_faces import faces_of_file, font_dirs, font_files
-from .glyph_drawing import (
+from ... import _available_cores
+from ..split import DatasetError, RetrievalDataset, build_split
+from .drawing import (
     DEDUP_THRESHOLD,
     FIT,
     IMAGE_SIZE,
@@ -59,8 +59,8 @@ from .glyph_drawing import (
     is_new_design,
     signature,
 )
+from .faces import faces_of_file, font_dirs, font_files
 from .glyphs import default_cache_dir as _glyphs_cache_dir
-from .split import DatasetError, RetrievalDataset, build_split
 
 VERSION = 1
 MIN_DESIGNS = 2
@@ -68,7 +68,7 @@ MIN_CLASSES = 4  # so that both halves hold at least two classes
 # Glyphs fill only part of their canvas; keep crops large, as for the glyphs dataset.
 MIN_CROP_AREA = 0.35
 RECALL_KS = (1, 2, 4, 8, 16, 32)
-PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'font_packages')
+PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'packages')
 log = logging.getLogger(__name__)
 
 

@@ -15,9 +15,9 @@ import matplotlib.image
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..data.decode import read_image
-from ..evaluation import exact_knn, l2_normalized
-from .embeddings_file import as_embeddings
+from ...data.decode import read_image
+from ...evaluation import exact_knn, l2_normalized
+from ...evaluation.embeddings_file import as_embeddings
 
 SAME_CLASS = (0, 160, 0)  # green
 OTHER_CLASS = (200, 0, 0)  # red

@@ -16,7 +16,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..records import write_atomically
+from ..io import write_atomically
 
 METRICS = ('euclidean', 'cosine')
 _REQUIRED = ('embeddings', 'labels', 'paths', 'metric')

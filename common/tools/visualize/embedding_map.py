@@ -6,8 +6,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..evaluation import l2_normalized
-from .embeddings_file import as_embeddings
+from ...evaluation import l2_normalized
+from ...evaluation.embeddings_file import as_embeddings
 
 METHODS = ('tsne', 'pca')
 LEGEND_MAX_CLASSES = 20  # beyond this a legend hides the map

@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-from .folder import load_folder
+from ..folder import load_folder
 
 NAME = 'glyphs'
 VERSION = 1
