@@ -105,7 +105,8 @@ def build_parser(description, defaults):
                    help='save <prefix>.params at each new best epoch; "none" disables')
     g.add_argument('--save-embeddings', action='store_true',
                    help='save the selected epoch\'s test embeddings, labels and image paths '
-                        'as <log name>[_run<r>]_embeddings.npz (for python -m common.tools.visualize)')
+                        'as <log name>[_run<r>]_embeddings.npz (for python -m '
+                        'common.tools.visualize)')
     p.set_defaults(**defaults)
     return p
 
