@@ -20,10 +20,8 @@ both labelings are a single cluster.
 
 The inference is discrete and data-dependent, so it runs as a custom
 operator (numpy, vectorised over candidates, no gradient) inside the
-otherwise ordinary graph; the block stays hybridizable. The playground's
-port one-hot encoded sample ids with depth = number of classes, which breaks
-when the batch is larger than that (spec 9.1 #9); here candidates are
-indices.
+otherwise ordinary graph; the block stays hybridizable. Candidates are
+sample indices.
 """
 import mxnet as mx
 import numpy as np
