@@ -11,7 +11,12 @@ embedding on its proxy) carry no regularisation instead of dividing by zero.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_multi_similarity_options, multi_similarity_kwargs
-from common.losses import DirectionRegularizedTripletLoss, MultiSimilarityLoss, ProxyNCALoss
+from common.losses import (
+    DirectionRegularizedTripletLoss,
+    DirectionRegularizer,
+    MultiSimilarityLoss,
+    ProxyNCALoss,
+)
 from common.models.initializers import NormalScaled
 from common.records import with_postfix
 from common.training.optim import split_groups
@@ -56,16 +61,16 @@ class DirectionRegularization(ClassBalancedRecipe):
         return max(args.batch_k - 1, 1)
 
     def build_loss(self, args, dataset):
-        dr = dict(gamma=args.gamma, angle=args.dr_angle, sign=args.dr_sign)
+        dr = DirectionRegularizer(args.gamma, args.dr_angle, args.dr_sign)
         if args.loss == 'triplet':
             # B x (K - 1) x B triplet terms instead of B x B x B; same value and gradient.
-            return DirectionRegularizedTripletLoss(args.margin, **dr,
+            return DirectionRegularizedTripletLoss(args.margin, direction=dr,
                                                    positive_slots=self.positive_slots(args))
         if args.loss == 'proxynca':
-            return ProxyNCALoss(dataset.train.num_classes, args.embed_dim,
+            return ProxyNCALoss(dataset.train.num_classes, args.embed_dim, direction=dr,
                                 scale=args.embedding_multiplier, temperature=args.temperature,
-                                proxy_init=NormalScaled(8), **dr)
-        return MultiSimilarityLoss(**multi_similarity_kwargs(args), **dr)
+                                proxy_init=NormalScaled(8))
+        return MultiSimilarityLoss(**multi_similarity_kwargs(args), direction=dr)
 
     def parameter_groups(self, args, net, loss, batch):
         if args.loss != 'proxynca':

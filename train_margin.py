@@ -6,8 +6,7 @@ distance-weighted sampling (cutoff 0.5, no negatives beyond 1.4), as in the
 DML playground (whose beta was indexed by batch position, not class).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
-from common.losses import MarginLoss
-from common.mining import DistanceWeightedSampler
+from common.losses import DistanceWeightedSampler, MarginLoss
 from common.models.initializers import xavier
 from common.training import ParamGroup
 from common.training.recipes import ClassBalancedRecipe

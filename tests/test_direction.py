@@ -2,7 +2,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from common.losses import DirectionRegularizedTripletLoss, dr_cosine
+from common.losses import DirectionRegularizedTripletLoss, DirectionRegularizer, dr_cosine
 from loss_checks import (
     assert_finite,
     assert_matches_reference,
@@ -12,6 +12,13 @@ from loss_checks import (
 )
 from references.direction import dr_cosine as reference_cosine
 from references.direction import dr_triplet_loss
+
+
+def dr_triplet(margin=0.2, positive_slots=None, **direction):
+    """The loss with its regulariser given by keyword (gamma, angle, sign, tau), as the
+    reference takes it."""
+    return DirectionRegularizedTripletLoss(margin, DirectionRegularizer(**direction),
+                                           positive_slots)
 
 
 @pytest.mark.parametrize('angle', ['phi', 'theta'])
@@ -35,7 +42,7 @@ def test_triplet_matches_reference(n, dim, classes, seed, angle, sign, gamma, ma
     rng = np.random.RandomState(seed)
     x, labels = rng.randn(n, dim) * 0.5, rng.randint(0, classes, n)
     kw = dict(margin=margin, gamma=gamma, angle=angle, sign=sign, tau=1e-3)
-    assert_matches_reference(lambda: DirectionRegularizedTripletLoss(**kw),
+    assert_matches_reference(lambda: dr_triplet(**kw),
                              lambda z, y: dr_triplet_loss(z, y, **kw), x, labels)
 
 
@@ -44,20 +51,20 @@ def test_anchor_equal_to_positive_is_masked_not_nan():
     x = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
     labels = np.array([0, 0, 1, 1])
     kw = dict(margin=0.2, gamma=0.3, tau=1e-3)
-    assert_matches_reference(lambda: DirectionRegularizedTripletLoss(**kw),
+    assert_matches_reference(lambda: dr_triplet(**kw),
                              lambda z, y: dr_triplet_loss(z, y, **kw), x, labels)
-    assert_finite(lambda: DirectionRegularizedTripletLoss(**kw), x, labels)
+    assert_finite(lambda: dr_triplet(**kw), x, labels)
 
 
 @pytest.mark.parametrize('angle', ['phi', 'theta'])
 @pytest.mark.parametrize('name,x,labels', list(degenerate_batches()))
 def test_finite_on_degenerate_batches(angle, name, x, labels):
-    assert_finite(lambda: DirectionRegularizedTripletLoss(angle=angle), x, labels)
+    assert_finite(lambda: dr_triplet(angle=angle), x, labels)
 
 
 def test_unknown_angle():
     with pytest.raises(ValueError, match="'phi' or 'theta'"):
-        DirectionRegularizedTripletLoss(angle='psi')
+        dr_triplet(angle='psi')
 
 
 # --- positive slots: the B x S x B form for P x K batches ------------------------------
@@ -77,10 +84,10 @@ def max_positives(labels):
 def assert_slotted_equals_cube(kw, slots, x, labels, dtype='float64'):
     """Value and gradient of the slotted loss equal those of the full cube, both modes."""
     for hybridize in (False, True):
-        cube = run_block(make_block(lambda: DirectionRegularizedTripletLoss(**kw), hybridize,
-                                    dtype), x, labels, dtype)
-        slotted = run_block(make_block(lambda: DirectionRegularizedTripletLoss(
-            positive_slots=slots, **kw), hybridize, dtype), x, labels, dtype)
+        cube = run_block(make_block(lambda: dr_triplet(**kw), hybridize, dtype), x, labels,
+                         dtype)
+        slotted = run_block(make_block(lambda: dr_triplet(positive_slots=slots, **kw),
+                                       hybridize, dtype), x, labels, dtype)
         tol = 1e-12 if dtype == 'float64' else 1e-5
         np.testing.assert_allclose(slotted[0], cube[0], rtol=tol, atol=tol)
         np.testing.assert_allclose(slotted[1], cube[1], rtol=tol, atol=tol)
@@ -101,7 +108,7 @@ def test_slotted_matches_reference(classes, k, dim, short, shuffle, seed, angle,
     rng = np.random.RandomState(seed)
     x, labels = pk_batch(rng, classes, k, dim, short, shuffle)
     kw = dict(margin=margin, gamma=gamma, angle=angle, sign=sign, tau=1e-3)
-    assert_matches_reference(lambda: DirectionRegularizedTripletLoss(positive_slots=k - 1, **kw),
+    assert_matches_reference(lambda: dr_triplet(positive_slots=k - 1, **kw),
                              lambda z, y: dr_triplet_loss(z, y, **kw), x, labels)
 
 
@@ -129,12 +136,10 @@ def test_slotted_on_degenerate_batches(angle, gamma, name, x, labels):
     assert_slotted_equals_cube(kw, slots, x, labels)
     assert_slotted_equals_cube(kw, slots + 2, x, labels)
     for hybridize in (False, True):
-        block = make_block(lambda: DirectionRegularizedTripletLoss(positive_slots=slots, **kw),
-                           hybridize)
+        block = make_block(lambda: dr_triplet(positive_slots=slots, **kw), hybridize)
         np.testing.assert_allclose(run_block(block, x, labels)[0],
                                    dr_triplet_loss(x, labels, **kw), rtol=1e-6, atol=1e-6)
-    assert_finite(lambda: DirectionRegularizedTripletLoss(positive_slots=slots, **kw), x,
-                  labels)
+    assert_finite(lambda: dr_triplet(positive_slots=slots, **kw), x, labels)
 
 
 def test_slotted_anchor_equal_to_positive():
@@ -142,10 +147,9 @@ def test_slotted_anchor_equal_to_positive():
     labels = np.array([0, 0, 1, 1])
     for angle in ('phi', 'theta'):
         kw = dict(margin=0.2, gamma=0.3, angle=angle, tau=1e-3)
-        assert_matches_reference(lambda: DirectionRegularizedTripletLoss(positive_slots=1, **kw),
+        assert_matches_reference(lambda: dr_triplet(positive_slots=1, **kw),
                                  lambda z, y: dr_triplet_loss(z, y, **kw), x, labels)
-        assert_finite(lambda: DirectionRegularizedTripletLoss(positive_slots=1, **kw), x,
-                      labels)
+        assert_finite(lambda: dr_triplet(positive_slots=1, **kw), x, labels)
 
 
 @pytest.mark.parametrize('gamma', [0.0, 0.3])
@@ -157,13 +161,12 @@ def test_more_positives_than_slots_is_nan_not_a_silent_drop(gamma):
     labels = np.array([0, 0, 0, 0, 1, 1, 2, 2])
     for dtype in ('float64', 'float32'):
         for hybridize in (False, True):
-            block = make_block(lambda: DirectionRegularizedTripletLoss(gamma=gamma,
-                                                                       positive_slots=2),
-                               hybridize, dtype)
+            block = make_block(lambda: dr_triplet(gamma=gamma, positive_slots=2), hybridize,
+                               dtype)
             value, grad, _ = run_block(block, x, labels, dtype)
             assert np.isnan(value).all() and np.isnan(grad).all()
             # One slot more and it is exact again.
-            exact = run_block(make_block(lambda: DirectionRegularizedTripletLoss(
+            exact = run_block(make_block(lambda: dr_triplet(
                 gamma=gamma, positive_slots=3), hybridize, dtype), x, labels, dtype)[0]
             assert exact == pytest.approx(dr_triplet_loss(x, labels, gamma=gamma, tau=1e-3),
                                           rel=1e-5)
@@ -172,4 +175,4 @@ def test_more_positives_than_slots_is_nan_not_a_silent_drop(gamma):
 @pytest.mark.parametrize('slots', [0, -1, 2.5, '3'])
 def test_invalid_slot_counts(slots):
     with pytest.raises(ValueError, match='positive_slots'):
-        DirectionRegularizedTripletLoss(positive_slots=slots)
+        dr_triplet(positive_slots=slots)

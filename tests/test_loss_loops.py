@@ -2,9 +2,9 @@
 
 A loop over anchors makes the Python work, and the number of MXNet operators a call
 launches, grow with the batch. So every loss block (and sampler) of ``common.losses``
-and ``common.mining`` is run imperatively at batch 8 and at batch 32, with the same
-4 classes (loops over the classes of a batch, as facility location's greedy inference,
-are the algorithm and allowed), counting
+is run imperatively at batch 8 and at batch 32, with the same 4 classes (loops over the
+classes of a batch, as facility location's greedy inference, are the algorithm and
+allowed), counting
 
 * the MXNet operators it invokes (a counter wrapped around the one function through
   which every generated ``mx.nd`` operator is invoked), and
@@ -34,7 +34,6 @@ import pytest
 from mxnet.gluon import Block, HybridBlock
 
 import common.losses
-import common.mining
 from common.losses import facility_location
 from common.losses import softmax as softmax_module
 
@@ -42,7 +41,7 @@ COMMON = os.path.dirname(os.path.abspath(common.__file__)) + os.sep
 CLASSES, DIM, SMALL, LARGE = 4, 16, 8, 32
 
 # Bases that hold shared code and are never used as a loss themselves.
-ABSTRACT = {'ProxyLoss', 'PairLoss'}
+ABSTRACT = {'ProxyLoss', 'PairLoss', 'PairwiseLoss'}
 # Blocks that cannot be hybridized (and why). Facility location is hybridizable: its
 # NumPy inference is a custom operator inside the graph, traced separately below.
 NOT_HYBRIDIZABLE = {}
@@ -73,7 +72,8 @@ FACTORIES = {
     'ContrastiveLoss': [('', lambda b: L.ContrastiveLoss(), pk_labels, DIM)],
     'DirectionRegularizedTripletLoss': [
         ('phi', lambda b: L.DirectionRegularizedTripletLoss(), pk_labels, DIM),
-        ('theta', lambda b: L.DirectionRegularizedTripletLoss(angle='theta'), pk_labels, DIM),
+        ('theta', lambda b: L.DirectionRegularizedTripletLoss(
+            direction=L.DirectionRegularizer(angle='theta')), pk_labels, DIM),
         ('slots', lambda b: L.DirectionRegularizedTripletLoss(positive_slots=LARGE // CLASSES - 1),
          pk_labels, DIM)],
     'DiscriminativeLoss': [('', lambda b: L.DiscriminativeLoss(CLASSES, 1.0), pk_labels,
@@ -86,7 +86,8 @@ FACTORIES = {
                          ('hard', lambda b: L.LiftedStructLoss(form='hard'), pk_labels, DIM)],
     'MarginLoss': [('', lambda b: L.MarginLoss(CLASSES), pk_labels, DIM)],
     'MultiSimilarityLoss': [('', lambda b: L.MultiSimilarityLoss(), pk_labels, DIM),
-                            ('DR', lambda b: L.MultiSimilarityLoss(gamma=0.3), pk_labels, DIM)],
+                            ('DR', lambda b: L.MultiSimilarityLoss(
+                                direction=L.DirectionRegularizer(0.3)), pk_labels, DIM)],
     'NCALoss': [('', lambda b: L.NCALoss(8.0), pk_labels, DIM)],
     'NPairLoss': [('', lambda b: L.NPairLoss(symmetric=True), pair_labels, DIM)],
     'AngularLoss': [('', lambda b: L.AngularLoss(), pair_labels, DIM)],
@@ -97,7 +98,8 @@ FACTORIES = {
     'NormalizedSoftmaxLoss': [('', lambda b: L.NormalizedSoftmaxLoss(CLASSES, DIM), pk_labels,
                                DIM)],
     'ProxyNCALoss': [('', lambda b: L.ProxyNCALoss(CLASSES, DIM), pk_labels, DIM),
-                     ('DR', lambda b: L.ProxyNCALoss(CLASSES, DIM, gamma=0.3), pk_labels, DIM)],
+                     ('DR', lambda b: L.ProxyNCALoss(
+                         CLASSES, DIM, L.DirectionRegularizer(0.3)), pk_labels, DIM)],
     'ProxyTripletLoss': [('', lambda b: L.ProxyTripletLoss(CLASSES, DIM), pk_labels, DIM)],
     'ProxyXentropyLoss': [('', lambda b: L.ProxyXentropyLoss(CLASSES, DIM, smoothing=0.1),
                            pk_labels, DIM)],
@@ -107,7 +109,7 @@ FACTORIES = {
     'StochasticSymmetricTripletLoss': [('', lambda b: L.StochasticSymmetricTripletLoss(),
                                         pk_labels, DIM)],
     'TripletSemiHardLoss': [('', lambda b: L.TripletSemiHardLoss(), pk_labels, DIM)],
-    'DistanceWeightedSampler': [('', lambda b: common.mining.DistanceWeightedSampler(),
+    'DistanceWeightedSampler': [('', lambda b: L.DistanceWeightedSampler(),
                                  pk_labels, DIM)],
 }
 CASES = [(name, variant, factory, labels, dim) for name, variants in sorted(FACTORIES.items())
@@ -115,9 +117,9 @@ CASES = [(name, variant, factory, labels, dim) for name, variants in sorted(FACT
 
 
 def block_classes():
-    """Every Block subclass defined in common.losses.* and common.mining, by name."""
-    modules = [common.mining] + [importlib.import_module('common.losses.' + m.name)
-                                 for m in pkgutil.iter_modules(common.losses.__path__)]
+    """Every Block subclass defined in common.losses.*, by name."""
+    modules = [importlib.import_module('common.losses.' + m.name)
+               for m in pkgutil.iter_modules(common.losses.__path__)]
     found = {}
     for module in modules:
         for value in vars(module).values():

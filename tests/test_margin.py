@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 from mxnet.gluon import HybridBlock
 
-from common.losses import MarginLoss
-from common.mining import DistanceWeightedSampler
+from common.losses import DistanceWeightedSampler, MarginLoss
 from loss_checks import assert_finite, assert_matches_reference, degenerate_batches, unit_rows
 from references.margin import (
     distance_weighted_probabilities,

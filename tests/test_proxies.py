@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from common.losses import ProxyNCALoss, ProxyTripletLoss, ProxyXentropyLoss
+from common.losses import DirectionRegularizer, ProxyNCALoss, ProxyTripletLoss, ProxyXentropyLoss
 from loss_checks import assert_finite, assert_matches_reference, degenerate_batches
 from references.direction import dr_proxy_nca_loss
 from references.proxy import proxy_nca_loss, proxy_triplet_loss, proxy_xentropy_loss
@@ -42,7 +42,7 @@ def test_proxy_triplet(n, dim, classes, seed):
 def test_proxy_nca_with_direction_regularization(n, dim, classes, seed, angle, sign, gamma):
     x, labels, proxies = batch(n, dim, classes, seed)
     kw = dict(gamma=gamma, angle=angle, sign=sign, tau=1e-3)
-    assert_matches_reference(lambda: ProxyNCALoss(classes, dim, **kw),
+    assert_matches_reference(lambda: ProxyNCALoss(classes, dim, DirectionRegularizer(**kw)),
                              lambda z, y, proxies: dr_proxy_nca_loss(z, y, proxies, **kw),
                              x, labels, params={'proxies': proxies})
 
@@ -51,7 +51,7 @@ def test_embedding_on_its_proxy_is_finite_with_direction_regularization():
     proxies = np.eye(3, 4)
     x = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, 1.0, 0]])  # each exactly on its proxy
     for angle in ('phi', 'theta'):
-        assert_finite(lambda: ProxyNCALoss(3, 4, gamma=0.3, angle=angle), x, np.arange(3),
+        assert_finite(lambda: ProxyNCALoss(3, 4, DirectionRegularizer(0.3, angle)), x, np.arange(3),
                       params={'proxies': proxies})
 
 

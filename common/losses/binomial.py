@@ -10,26 +10,29 @@ summed and divided by the batch size. Deep_Metric's run used a positive
 scale of 2 and a negative scale of 40 around 0.5: alpha 2, beta 0.5, cost 20
 (Yi et al. used cost 25).
 """
-from mxnet.gluon import HybridBlock
+from .base import PairwiseLoss
+from .distances import Cosine
+from .masks import any_along
+from .reductions import Mean, MeanOverBatch
 
-from ..mining import any_along, label_masks
+PER_ANCHOR_MEAN = Mean(axis=1)
 
 
 def softplus(F, z):
     return F.Activation(z, act_type='softrelu')
 
 
-class BinomialDevianceLoss(HybridBlock):
+class BinomialDevianceLoss(PairwiseLoss):
+    distance, reduction = Cosine(normalize=False), MeanOverBatch()   # Deep_Metric
+
     def __init__(self, alpha=2.0, beta=0.5, cost=20.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha, self.beta, self.cost = alpha, beta, cost
 
-    def hybrid_forward(self, F, x, labels):
-        sim = F.dot(x, x, transpose_b=True)
-        _, positive, negative = label_masks(F, labels, sim)
-        pos = softplus(F, -self.alpha * (sim - self.beta)) * positive
-        neg = softplus(F, self.alpha * self.cost * (sim - self.beta)) * negative
-        per_anchor = (F.sum(pos, axis=1) / F.maximum(F.sum(positive, axis=1), 1)
-                      + F.sum(neg, axis=1) / F.maximum(F.sum(negative, axis=1), 1))
-        active = any_along(F, positive, axis=1) * any_along(F, negative, axis=1)
-        return F.sum(per_anchor * active) / F.sum(F.ones_like(per_anchor))
+    def formula(self, F, x, labels, sim, masks):
+        pos = softplus(F, -self.alpha * (sim - self.beta))
+        neg = softplus(F, self.alpha * self.cost * (sim - self.beta))
+        per_anchor = (PER_ANCHOR_MEAN(F, pos, masks.positive)
+                      + PER_ANCHOR_MEAN(F, neg, masks.negative))
+        active = any_along(F, masks.positive, axis=1) * any_along(F, masks.negative, axis=1)
+        return self.reduction(F, per_anchor, active)

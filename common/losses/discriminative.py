@@ -3,10 +3,9 @@
 The class centroids are fixed at the C one-hot vertices e_c and the network
 outputs C-dimensional (L2-normalised) embeddings:
     L = g sum_i ( |f_i - e_{y_i}|^2 - 1/(3(C-1)) sum_{c != y_i} |f_i - e_c|^2 ).
-The playground sets g = 3(C-1)(n/C - 1)(n/C) for batches of n: a count of
-triplets per anchor when each class has n/C samples. It is <= 0 when n <= C,
-which would flip the objective, so ``g`` must be positive here and the
-script refuses such batches unless given a scale (spec 9.1 #3).
+The scale g = 3(C-1)(n/C - 1)(n/C) for batches of n counts the triplets per
+anchor when each class has n/C samples. It is <= 0 when n <= C, which would flip
+the objective, so ``g`` must be positive here.
 """
 from mxnet.gluon import HybridBlock
 
@@ -14,7 +13,7 @@ from .targets import one_hot_like
 
 
 def discriminative_scale(batch_size, num_classes):
-    """The playground's g = 3(C-1)(n/C - 1)(n/C); not positive when n <= C."""
+    """g = 3(C-1)(n/C - 1)(n/C); not positive when n <= C."""
     per_class = batch_size / num_classes
     return 3.0 * (num_classes - 1) * (per_class - 1) * per_class
 

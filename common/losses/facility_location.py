@@ -20,17 +20,15 @@ both labelings are a single cluster.
 
 The inference is discrete and data-dependent, so it runs as a custom
 operator (numpy, vectorised over candidates, no gradient) inside the
-otherwise ordinary graph; the block stays hybridizable. The playground's
-port one-hot encoded sample ids with depth = number of classes, which breaks
-when the batch is larger than that (spec 9.1 #9); here candidates are
-indices.
+otherwise ordinary graph; the block stays hybridizable. Candidates are
+sample indices.
 """
 import mxnet as mx
 import numpy as np
-from mxnet.gluon import HybridBlock
 
-from ..distances import euclidean
-from ..mining import label_masks, masked_min
+from .base import PairwiseLoss
+from .distances import Euclidean
+from .masks import masked_min
 
 OP_TYPE = 'dml_facility_location_inference'
 
@@ -220,7 +218,9 @@ class FacilityLocationInferenceProp(mx.operator.CustomOpProp):
         return FacilityLocationInference(self.gamma, self.pam_iterations)
 
 
-class FacilityLocationLoss(HybridBlock):
+class FacilityLocationLoss(PairwiseLoss):
+    distance = Euclidean()
+
     def __init__(self, gamma=1.0, pam_iterations=5, **kwargs):
         super().__init__(**kwargs)
         if gamma < 0:
@@ -230,8 +230,7 @@ class FacilityLocationLoss(HybridBlock):
             raise ValueError('FacilityLocationLoss: pam_iterations must be an integer >= 0')
         self.gamma, self.pam_iterations = float(gamma), int(pam_iterations)
 
-    def hybrid_forward(self, F, x, labels):
-        dist = euclidean(F, x)
+    def formula(self, F, x, labels, dist, masks):
         predicted, truth, margin = F.Custom(F.BlockGrad(dist), labels, op_type=OP_TYPE,
                                             gamma=repr(self.gamma),
                                             pam_iterations=str(self.pam_iterations))
@@ -239,7 +238,6 @@ class FacilityLocationLoss(HybridBlock):
         to_medoids = F.broadcast_like(predicted.reshape((1, -1)), dist)
         energy = -F.sum(masked_min(F, dist, to_medoids, axis=1))
         # F~(y): each true medoid's summed distance to its class.
-        same = label_masks(F, labels, dist)[0]
-        within = F.sum(dist * same, axis=0)
+        within = F.sum(dist * masks.same, axis=0)
         truth_energy = -F.sum(within * truth)
         return F.relu(energy + margin.reshape((1,)) - truth_energy)

@@ -19,44 +19,38 @@ sqrt(clip(|u - v|^2, 1e-12, 1e12)). Per original anchor i:
 
 ``n_inner_pts=0`` is plain HPHN (batch-hard) triplet loss.
 """
-from mxnet.gluon import HybridBlock
-
-from ..distances import row_index, squared_euclidean
-from ..mining import label_masks, masked_max, masked_min
-
-
-def clipped_distance(F, x, y=None):
-    return F.sqrt(F.clip(squared_euclidean(F, x, y), 1e-12, 1e12))
+from .base import PairwiseLoss
+from .distances import Euclidean, l2_normalize, row_index
+from .masks import masked_max, masked_min
+from .reductions import Sum
 
 
-class HPHNTripletLoss(HybridBlock):
+class HPHNTripletLoss(PairwiseLoss):
+    distance = Euclidean(ceiling=1e12, exact_zero=False)   # the official clip
+    reduction = Sum()
+
     def __init__(self, n_inner_pts=2, margin=1e-5, soft_margin=False, **kwargs):
         super().__init__(**kwargs)
         if n_inner_pts < 0:
             raise ValueError('--n-inner-pts must be >= 0')
         self.n_inner_pts, self.margin, self.soft_margin = n_inner_pts, margin, soft_margin
 
-    def hybrid_forward(self, F, x, labels):
+    def formula(self, F, x, labels, originals, masks):
         n = self.n_inner_pts
         rows = row_index(F, x)
         partner = F.take(x, rows + 1 - 2 * F.broadcast_mod(rows, F.ones_like(rows) * 2))
-        expanded = [x]
-        for k in range(1, n + 1):
-            point = (k * partner + (n + 1 - k) * x) / (n + 1)
-            expanded.append(F.broadcast_div(
-                point, F.sqrt(F.sum(F.square(point), axis=1, keepdims=True) + 1e-10)))
+        expanded = [x] + [l2_normalize(F, (k * partner + (n + 1 - k) * x) / (n + 1), 1e-10)
+                          for k in range(1, n + 1)]
         everything = F.concat(*expanded, dim=0) if n else x
         all_labels = F.concat(*([labels] * (n + 1)), dim=0) if n else labels
-        originals = clipped_distance(F, x)
-        same, _, _ = label_masks(F, labels, originals)
-        d_ap = masked_max(F, originals, same, axis=1)
+        d_ap = masked_max(F, originals, masks.same, axis=1)
         other = F.broadcast_not_equal(labels.reshape((-1, 1)), all_labels.reshape((1, -1)))
-        nearest = [masked_min(F, clipped_distance(F, rows_k, everything), other, axis=1)
+        nearest = [masked_min(F, self.distance(F, rows_k, everything), other, axis=1)
                    for rows_k in expanded]
         d_an = nearest[0]
         for d in nearest[1:]:
             d_an = F.minimum(d_an, d)
         gap = d_ap - d_an
         if self.soft_margin:
-            return F.sum(F.Activation(gap, act_type='softrelu'))
-        return F.sum(F.relu(gap + self.margin))
+            return self.reduction(F, F.Activation(gap, act_type='softrelu'))
+        return self.reduction(F, F.relu(gap + self.margin))

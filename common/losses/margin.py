@@ -6,25 +6,27 @@ default), with d(u, v) = sqrt(|u - v|^2 + 1e-8) and b = beta[label of a]:
     l+ = [d(a, p) - b + margin]_+,   l- = [b - d(a, n) + margin]_+
     L = (sum (l+ + l-) + nu * sum b) / max(1, #{l+ > 0} + #{l- > 0})
 
-beta is one learnable value per *class* (the playground indexed it by the
-anchor's position in the batch, inheriting a bug of the MXNet example).
-Every positive pair (a, p) of the batch forms one triplet, whose negative
-the sampler draws for it.
+beta is one learnable value per class. Every positive pair (a, p) of the batch forms
+one triplet, whose negative the sampler draws for it.
 """
 import mxnet as mx
-from mxnet.gluon import HybridBlock
 
-from ..distances import row_index, squared_euclidean
-from ..mining import DistanceWeightedSampler, any_along, label_masks
+from .base import PairwiseLoss
+from .distance_weighted import DistanceWeightedSampler
+from .distances import Euclidean, row_index
+from .masks import any_along
+from .reductions import MeanNonZero
 
 
-class MarginLoss(HybridBlock):
+class MarginLoss(PairwiseLoss):
     """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
 
     ``sampler(embeddings, labels)`` returns a (B, B) matrix whose entry
     (a, p) is the index of the negative drawn for the pair (a, p).
     ``learn_beta=False`` keeps beta fixed at ``beta``.
     """
+    distance = Euclidean(eps=0, offset=1e-8, exact_zero=False)
+    reduction = MeanNonZero()   # over the l+ and l- terms together
 
     def __init__(self, num_classes, margin=0.2, beta=1.2, nu=0.0, learn_beta=True, sampler=None,
                  **kwargs):
@@ -36,19 +38,16 @@ class MarginLoss(HybridBlock):
                                         grad_req='write' if learn_beta else 'null')
             self.sampler = sampler if sampler is not None else DistanceWeightedSampler()
 
-    def hybrid_forward(self, F, x, labels, beta):
+    def formula(self, F, x, labels, dist, masks, beta):
         # Stop the gradient at the sampler's input: a stop on its output would still run its
         # backward pass, and sqrt'(0) * 0 = NaN for coincident points.
         negatives = self.sampler(F.stop_gradient(x), labels)
-        dist = F.sqrt(squared_euclidean(F, x) + 1e-8)
-        _, positive, negative = label_masks(F, labels, dist)
         # d(a, n) for the negative drawn for each pair: flat index a * B + n.
         size = F.sum(F.ones_like(row_index(F, x)))
         flat = F.broadcast_add(F.broadcast_mul(row_index(F, x).reshape((-1, 1)), size), negatives)
         d_an = F.take(dist.reshape((-1,)), flat)
-        valid = F.broadcast_mul(positive, any_along(F, negative, axis=1, keepdims=True))
+        valid = F.broadcast_mul(masks.positive, any_along(F, masks.negative, axis=1,
+                                                          keepdims=True))
         b = F.broadcast_like(F.take(beta, labels).reshape((-1, 1)), dist)
-        pos = F.relu(dist - b + self.margin) * valid
-        neg = F.relu(b - d_an + self.margin) * valid
-        active = F.sum((pos > 0) + (neg > 0))
-        return (F.sum(pos + neg) + self.nu * F.sum(b * valid)) / F.maximum(active, 1)
+        return self.reduction(F, (F.relu(dist - b + self.margin), F.relu(b - d_an + self.margin)),
+                              valid, extra=self.nu * F.sum(b * valid))

@@ -14,7 +14,7 @@ embeddings with an L2 penalty, as in the playground:
 
 ``symmetric=True`` averages xe over both roles (anchors vs positives and
 back). The targets T are normalised, so a repeated class in a batch splits
-its probability mass (the playground's integer division truncated it).
+its probability mass.
 """
 import math
 

@@ -9,10 +9,11 @@ its supports, c_k = 1/Ns sum_s f_ks; query q of class y gets the logits
     L = 1/(Nc Nq) sum_q -log softmax(-|f_q - c.|^2)_y.
 The query's class is found by matching its label against the supports'
 labels, so any label values work. The squared distance is the expansion
-|q|^2 + |c|^2 - 2 q.c, unclamped as in the playground (a constant shift of a
-softmax row, harmless).
+|q|^2 + |c|^2 - 2 q.c, unclamped (a constant shift of a softmax row, harmless).
 """
 from mxnet.gluon import HybridBlock
+
+from .distances import squared_euclidean
 
 
 class PrototypeLoss(HybridBlock):
@@ -34,9 +35,7 @@ class PrototypeLoss(HybridBlock):
         class_labels = F.slice_axis(class_labels.reshape((self.nc, self.ns)), axis=1, begin=0,
                                     end=1).reshape((1, -1))
         query_labels = F.slice_axis(labels, axis=0, begin=n_support, end=None).reshape((-1, 1))
-        sq_q = F.sum(F.square(queries), axis=1, keepdims=True)
-        sq_p = F.sum(F.square(protos), axis=1).reshape((1, -1))
-        dist = F.broadcast_add(sq_q, sq_p) - 2 * F.dot(queries, protos, transpose_b=True)
+        dist = squared_euclidean(F, queries, protos, clamp=False)
         log_p = F.log_softmax(-dist, axis=1)
         target = F.where(F.broadcast_equal(F.broadcast_like(query_labels, log_p),
                                            F.broadcast_like(class_labels, log_p)),

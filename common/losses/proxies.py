@@ -9,11 +9,9 @@ and e / (C - 1) elsewhere. All three return the mean over the batch.
 * ProxyNCA (Movshovitz-Attias et al. 2017, as in the playground; the positive
   proxy is not in the denominator, so the loss can be negative):
   l_i = sum_c q_ic d_ic + log sum_{c != y_i} exp(-d_ic).
-  ``gamma > 0`` adds Direction Regularization (Mohan et al. 2020, the alpoler
-  form): d_iz -> d_iz + sign * gamma * R(x_i, p_{y_i}, p_z) for z != y_i.
-* Proxy cross-entropy: l_i = -sum_c q_ic log softmax_c(-d_i.). The playground
-  took the softmax over +d (equivalent only after negating every proxy, and
-  the opposite of the papers); we use -d.
+  A ``direction`` modifier (:class:`DirectionRegularizer`, the alpoler form)
+  regularises the other proxies' distances: d_iz -> d_iz + sign * gamma * R(x_i, p_{y_i}, p_z).
+* Proxy cross-entropy: l_i = -sum_c q_ic log softmax_c(-d_i.).
 * NormSoftmax is the proxy cross-entropy with s = 1 and T = 2 x its
   temperature; ``static_proxies`` fixes the proxies at one-hot vectors.
 * Proxy-triplet: l_i = sum_{c != y_i} [|x_i - p_{y_i}|^2 - |x_i - p_c|^2 + margin]_+
@@ -22,15 +20,10 @@ and e / (C - 1) elsewhere. All three return the mean over the batch.
 import mxnet as mx
 from mxnet.gluon import HybridBlock
 
-from ..mining import BIG
-from .direction import check_angle, dr_cosine
+from .direction import in_use
+from .distances import l2_normalize
+from .masks import masked_logsumexp
 from .targets import check_smoothing, one_hot_like, smoothed_targets
-
-EPS = 1e-12
-
-
-def l2_normalize(F, x):
-    return F.broadcast_div(x, F.sqrt(F.sum(F.square(x), axis=1, keepdims=True) + EPS))
 
 
 class ProxyLoss(HybridBlock):
@@ -72,31 +65,28 @@ class ProxyLoss(HybridBlock):
 
 
 class ProxyNCALoss(ProxyLoss):
-    def __init__(self, num_classes, embed_dim, gamma=0.0, angle='phi', sign=1.0, tau=1e-3,
-                 **kwargs):
+    def __init__(self, num_classes, embed_dim, direction=None, **kwargs):
         super().__init__(num_classes, embed_dim, **kwargs)
-        self.gamma, self.sign, self.tau = gamma, sign, tau
-        self.angle = check_angle(angle)
+        self.direction = in_use(direction)
 
     def hybrid_forward(self, F, x, labels, proxies):
         xn, pn, cos, dist, onehot = self.prepare(F, x, labels, proxies)
         neg_dist = dist
-        if self.gamma:
-            neg_dist = dist + self.sign * self.gamma * self._direction(F, pn, cos, labels, onehot)
+        if self.direction is not None:
+            neg_dist = self.direction.distances(F, dist, *self._dots(F, pn, cos, labels, onehot))
         # log sum over the other classes of exp(-d): the true class is masked out.
-        logits = F.where(onehot, F.ones_like(dist) * -BIG, -neg_dist)
-        top = F.max(logits, axis=1, keepdims=True)
-        lse = F.log(F.sum(F.exp(F.broadcast_sub(logits, top)), axis=1)) + top.reshape((-1,))
+        lse = masked_logsumexp(F, -neg_dist, 1 - onehot)
         per_sample = F.sum(self.targets(onehot) * dist, axis=1) + lse
         return F.mean(per_sample)
 
-    def _direction(self, F, pn, cos, labels, onehot):
-        """R(x_i, p_{y_i}, p_z) for every sample i and class z: a (B, C) matrix."""
+    def _dots(self, F, pn, cos, labels, onehot):
+        """s_aa, s_pp, s_nn, s_ap, s_an, s_pn of (x_i, p_{y_i}, p_z) for every sample i and
+        class z, as (B, C) matrices (unit vectors: the squared norms are 1)."""
         proxy_gram = F.dot(pn, pn, transpose_b=True)
         s_pn = F.take(proxy_gram, labels)                   # <p_y, p_z>
         s_ap = F.broadcast_like(F.sum(cos * onehot, axis=1, keepdims=True), cos)  # <x, p_y>
         ones = F.ones_like(cos)
-        return dr_cosine(F, ones, ones, ones, s_ap, cos, s_pn, self.angle, self.tau)
+        return ones, ones, ones, s_ap, cos, s_pn
 
 
 class ProxyXentropyLoss(ProxyLoss):

@@ -13,13 +13,17 @@ values, without the overflow of exp(T (alpha - D)) at large T). As in the
 playground the gradient flows through the weights; ``detach_weights=True``
 treats them as constants, as the paper's gradient derivation does.
 """
-from mxnet.gluon import HybridBlock
+from .base import PairwiseLoss
+from .distances import Euclidean
+from .masks import BIG, fill
+from .reductions import Mean, MeanNonZero
 
-from ..distances import euclidean
-from ..mining import BIG, label_masks
+PER_ANCHOR_MEAN = Mean(axis=1)
 
 
-class RankedListLoss(HybridBlock):
+class RankedListLoss(PairwiseLoss):
+    distance, reduction = Euclidean(), MeanNonZero()   # over the anchors
+
     def __init__(self, alpha=1.2, margin=0.4, temperature=10.0, detach_weights=False, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= margin <= alpha:
@@ -27,18 +31,13 @@ class RankedListLoss(HybridBlock):
         self.alpha, self.margin, self.temperature = alpha, margin, temperature
         self.detach_weights = detach_weights
 
-    def hybrid_forward(self, F, x, labels):
-        dist = euclidean(F, x)
-        _, positive, negative = label_masks(F, labels, dist)
+    def formula(self, F, x, labels, dist, masks):
         bound = self.alpha - self.margin
-        hard_pos = positive * (dist > bound)
-        pos_loss = F.sum((dist - bound) * hard_pos, axis=1) / F.maximum(F.sum(hard_pos, axis=1), 1)
-        hard_neg = negative * (dist < self.alpha)
+        pos_loss = PER_ANCHOR_MEAN(F, dist - bound, masks.positive * (dist > bound))
+        hard_neg = masks.negative * (dist < self.alpha)
         exponent = self.temperature * (self.alpha - dist)
         if self.detach_weights:
             exponent = F.stop_gradient(exponent)
-        exponent = F.where(hard_neg, exponent, F.ones_like(exponent) * -BIG)
-        weights = F.softmax(exponent, axis=1) * hard_neg
+        weights = F.softmax(fill(F, exponent, hard_neg, -BIG), axis=1) * hard_neg
         neg_loss = F.sum(weights * (self.alpha - dist), axis=1)
-        per_anchor = pos_loss + neg_loss
-        return F.sum(per_anchor) / F.maximum(F.sum(per_anchor > 0), 1)
+        return self.reduction(F, pos_loss + neg_loss)

@@ -12,15 +12,16 @@ the batch (by the current distances, ties to the lower index); impostors are
 all other-class points. L = mean over all such triplets; the batches come
 from the local (neighbourhood) sampler.
 """
-from mxnet.gluon import HybridBlock
+from .base import PairwiseLoss
+from .distances import SquaredEuclidean
+from .masks import BIG, fill
+from .reductions import Mean
 
-from ..distances import squared_euclidean
-from ..mining import BIG, label_masks
 
-
-class StochasticSymmetricTripletLoss(HybridBlock):
+class StochasticSymmetricTripletLoss(PairwiseLoss):
     """O(B^2 T) time and memory (T = ``n_targets``): the triplets live in a (i, t, k) array
     over each anchor's T target slots rather than a B x B x B cube."""
+    distance, reduction = SquaredEuclidean(), Mean()   # over the triplets
 
     def __init__(self, n_targets=5, **kwargs):
         super().__init__(**kwargs)
@@ -36,7 +37,7 @@ class StochasticSymmetricTripletLoss(HybridBlock):
         remaining places in index order (a running count), with no B x B x B rank cube.
         """
         t = self.n_targets
-        key = self._pad(F, F.where(positive, d, F.ones_like(d) * BIG), BIG)
+        key = self._pad(F, fill(F, d, positive, BIG), BIG)
         v = F.slice_axis(F.topk(key, axis=1, k=t, ret_typ='value', is_ascend=True), axis=1,
                          begin=t - 1, end=t)
         closer = positive * F.broadcast_lesser(d, v)
@@ -49,10 +50,8 @@ class StochasticSymmetricTripletLoss(HybridBlock):
         column = F.slice_axis(F.zeros_like(m), axis=1, begin=0, end=1)
         return F.concat(m, F.tile(column, reps=(1, self.n_targets)) + value, dim=1)
 
-    def hybrid_forward(self, F, x, labels):
-        dist = squared_euclidean(F, x)
-        _, positive, negative = label_masks(F, labels, dist)
-        targets = self._targets(F, F.stop_gradient(dist), positive)
+    def formula(self, F, x, labels, dist, masks):
+        targets = self._targets(F, F.stop_gradient(dist), masks.positive)
         # Slot t of anchor i: the column of one of its targets (padding columns when it has
         # fewer than T, marked invalid by ``in_use``).
         slots = F.topk(self._pad(F, targets, 0), axis=1, k=self.n_targets, ret_typ='indices')
@@ -64,6 +63,5 @@ class StochasticSymmetricTripletLoss(HybridBlock):
         # softplus(D2_ij - (D2_ik + D2_jk) / 2) for every target slot and impostor k.
         gap = F.broadcast_sub(d_ij.expand_dims(2),
                               0.5 * F.broadcast_add(dist.expand_dims(1), d_jk))
-        valid = F.broadcast_mul(in_use.expand_dims(2), negative.expand_dims(1))
-        terms = F.Activation(gap, act_type='softrelu') * valid
-        return F.sum(terms) / F.maximum(F.sum(valid), 1)
+        valid = F.broadcast_mul(in_use.expand_dims(2), masks.negative.expand_dims(1))
+        return self.reduction(F, F.Activation(gap, act_type='softrelu'), valid)

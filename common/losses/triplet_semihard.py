@@ -8,22 +8,17 @@ distances D over the batch, for every ordered positive pair (a, p), a != p:
 * if there is none, the farthest negative of a;
 * loss term: max(0, margin + D_ap - D_an).
 
-Reduction: the sum of the terms divided by the number of positive pairs
-counted (at least 1), i.e. the mean over positive pairs.
-
-Difference from the playground: a pair whose anchor has no negative in the
-batch (a batch of one class) is left out. The playground's masked maximum
-then falls back to the smallest distance of the row, 0, and adds
-``margin + D_ap`` for such pairs; a triplet without a negative is not
-defined, so we count nothing for it.
+The loss is the mean over the positive pairs whose anchor has a negative in the batch
+(a triplet without a negative is not defined; 0 without any such pair).
 """
-from mxnet.gluon import HybridBlock
+from .base import PairwiseLoss
+from .distances import SquaredEuclidean
+from .masks import BIG, any_along, fill
+from .reductions import Mean
+from .sorted_search import count_reached
 
-from ..distances import squared_euclidean
-from ..mining import BIG, any_along, count_reached, label_masks
 
-
-class TripletSemiHardLoss(HybridBlock):
+class TripletSemiHardLoss(PairwiseLoss):
     """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
 
     O(B^2 log B) time, O(B^2) memory: each anchor's negatives are sorted once, and for
@@ -34,16 +29,17 @@ class TripletSemiHardLoss(HybridBlock):
     receives the gradient (the value is the same).
     """
 
+    distance, reduction = SquaredEuclidean(), Mean()   # over the counted positive pairs
+
     def __init__(self, margin=1.0, **kwargs):
         super().__init__(**kwargs)
         self.margin = margin
 
-    def hybrid_forward(self, F, embeddings, labels):
-        dist = squared_euclidean(F, embeddings)
-        _, positive, negative = label_masks(F, labels, dist)
+    def formula(self, F, x, labels, dist, masks):
+        negative = masks.negative
         d = F.stop_gradient(dist)
         # Indices in the loss's dtype (argsort gives float32): taken from an arange.
-        negatives_only = F.where(negative, d, F.ones_like(d) * BIG)
+        negatives_only = fill(F, d, negative, BIG)
         order = F.take(F.contrib.arange_like(d, axis=1), F.argsort(negatives_only, axis=1))
         rows = F.broadcast_like(F.contrib.arange_like(d, axis=0).reshape((-1, 1)), d)
 
@@ -55,6 +51,5 @@ class TripletSemiHardLoss(HybridBlock):
         semi_hard = F.broadcast_lesser(below, count)
         rank = F.where(semi_hard, below, F.broadcast_like(F.relu(count - 1), below))
         d_neg = at(dist, at(order, rank))           # the gradient flows to that negative
-        valid = F.broadcast_mul(positive, any_along(F, negative, axis=1, keepdims=True))
-        terms = F.relu(self.margin + dist - d_neg) * valid
-        return F.sum(terms) / F.maximum(F.sum(valid), 1)
+        valid = F.broadcast_mul(masks.positive, any_along(F, negative, axis=1, keepdims=True))
+        return self.reduction(F, F.relu(self.margin + dist - d_neg), valid)
