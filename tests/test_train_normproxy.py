@@ -5,6 +5,7 @@ import pytest
 
 from common.data import get_dataset
 from common.models.norm_softmax_head import NormSoftmaxHead, WeightNormalizedDense
+from common.training import BatchSize
 from scripts import glyph_argv, miniature_run
 from train_normproxy import NormProxy
 
@@ -55,7 +56,7 @@ def test_warmup_trains_only_the_head_then_everything(glyph_root, tmp_path):
     args = script.parse_args(glyph_argv(glyph_root, tmp_path, '--embed-dim', '32'))
     dataset = get_dataset('glyphs', glyph_root)
     groups = script.parameter_groups(args, _net(args, script, dataset),
-                                     script.build_loss(args, dataset), 32)
+                                     script.build_loss(args, dataset), BatchSize(32))
     assert [(g.name, g.start_epoch) for g in groups] == [('backbone', 2), ('head', 1)]
     assert any(n.endswith('proxies') for n in groups[1].params.keys())
     with pytest.raises(SystemExit):

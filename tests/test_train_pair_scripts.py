@@ -1,6 +1,7 @@
 """Miniature runs of the pair- and triplet-based scripts of the other seeds."""
 import pytest
 
+from common.training import BatchSize
 from scripts import glyph_argv, miniature_run
 from train_binomial import Binomial
 from train_contrastive import Contrastive
@@ -32,7 +33,7 @@ def test_playground_defaults(glyph_root, tmp_path):
     args = NPairs().parse_args(['--dataset', 'glyphs'])
     assert (args.batch_size, args.epochs, args.epoch_length, args.l2reg_weight,
             args.same_image_sampling, args.steps) == (128, 25, 200, 5e-4, 0.1, '12,14,16,18')
-    assert NPairs().gradient_divisor(args, 128) == 64
+    assert NPairs().gradient_divisor(args, BatchSize(args.batch_size)) == 64
     args = LiftedStruct().parse_args(['--dataset', 'glyphs'])
     assert (args.batch_size, args.epochs, args.margin, args.lifted_form) == (128, 60, 1.0,
                                                                              'smooth')
