@@ -5,6 +5,7 @@ Unnormalised 64-d embedding with an L2 penalty, N-pair batches (64 classes x
 N-pair + L * angular, as in the DML playground.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import AngularLoss, NPairLoss, WeightedSum
 from common.training.recipes import PairBatchRecipe
 
@@ -14,18 +15,20 @@ class Angular(PairBatchRecipe):
     name = 'angular'
     defaults = dict(batch_size=128, epochs=30, lr=1e-5, factor=0.5, wd=1e-5, steps='10,20')
 
+    loss_options = (LossOptions(AngularLoss, ['alpha', 'l2_reg', 'symmetric']),)
+
     def add_options(self, parser):
         super().add_options(parser)
-        parser.add_argument('--alpha', type=float, default=45.0, help='angle bound in degrees')
         parser.add_argument('--angular-lambda', type=float, default=0.0,
                             help='0: angular loss alone; > 0: N-pair + lambda * angular')
 
     def build_loss(self, args, dataset):
-        if args.angular_lambda > 0:
-            return WeightedSum([(1.0, NPairLoss(args.l2reg_weight, args.symmetric_loss)),
-                                (args.angular_lambda,
-                                 AngularLoss(args.alpha, 0.0, args.symmetric_loss))])
-        return AngularLoss(args.alpha, args.l2reg_weight, args.symmetric_loss)
+        angular, = self.loss_options
+        if args.angular_lambda > 0:  # the L2 penalty once, with the N-pair part
+            values = angular.values(args)
+            return WeightedSum([(1.0, NPairLoss(values['l2_reg'], values['symmetric'])),
+                                (args.angular_lambda, angular.build(args, l2_reg=0.0))])
+        return angular.build(args)
 
     def gradient_divisor(self, args, batch):
         return batch.per_device  # the playground's step(128)

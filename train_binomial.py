@@ -5,6 +5,7 @@ negative scale alpha * cost, both around beta. Deep_Metric's run: 512-d,
 P x K batches of 16 classes x 5 images, Adam 1e-5, weight decay 5e-4.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import BinomialDevianceLoss
 from common.training.recipes import ClassBalancedRecipe
 
@@ -15,15 +16,7 @@ class Binomial(ClassBalancedRecipe):
     defaults = dict(embed_dim=512, batch_size=80, epochs=20, lr=1e-5, factor=0.5, wd=5e-4,
                     steps='12,16')
 
-    def add_options(self, parser):
-        super().add_options(parser)
-        parser.add_argument('--alpha', type=float, default=2.0, help='scale of the deviance')
-        parser.add_argument('--beta', type=float, default=0.5, help='similarity threshold')
-        parser.add_argument('--cost', type=float, default=20.0,
-                            help='extra weight of negative pairs (Deep_Metric: 40 / 2)')
-
-    def build_loss(self, args, dataset):
-        return BinomialDevianceLoss(args.alpha, args.beta, args.cost)
+    loss_options = (LossOptions(BinomialDevianceLoss, ['alpha', 'beta', 'cost']),)
 
 
 if __name__ == '__main__':

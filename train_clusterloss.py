@@ -10,6 +10,7 @@ x0.94 every epoch (the paper's recipe).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
+from common.loss_options import LossOptions
 from common.losses import FacilityLocationLoss
 from common.training import Recipe
 from common.training.optim import ParamGroup
@@ -27,26 +28,16 @@ class ClusterLoss(ShuffledOrClassBalanced, Recipe):
     head_bias = False
     clip_gradient = None
 
+    loss_options = (LossOptions(FacilityLocationLoss, ['gamma', 'pam_iterations']),)
+
     def add_options(self, parser):
         parser.add_argument('--epsilon', type=float, default=1e-7, help='Adam epsilon')
-        parser.add_argument('--margin-multiplier', type=float, default=1.0,
-                            help='gamma: weight of the NMI margin in the inference and the loss')
-        parser.add_argument('--pam-iterations', type=int, default=5,
-                            help='PAM refinement passes after the greedy inference (0: none)')
         parser.add_argument('--decrease-cnn-lr', action='store_true',
                             help='train the embedding layer 10x faster than the backbone')
         add_class_balanced_options(parser, batch_k=5, iterations=0)
 
-    def check_options(self, parser, args):
-        super().check_options(parser, args)
-        if args.margin_multiplier < 0 or args.pam_iterations < 0:
-            parser.error('--margin-multiplier and --pam-iterations must be >= 0')
-
     def head_lr_mult(self, args):
         return 10.0 if args.decrease_cnn_lr else 1.0
-
-    def build_loss(self, args, dataset):
-        return FacilityLocationLoss(args.margin_multiplier, args.pam_iterations)
 
     def gradient_divisor(self, args, batch):
         return batch.per_device  # the playground's step(120) on a summed loss

@@ -9,6 +9,7 @@ objective) when n <= C, so such batches need an explicit --loss-scale.
 Shuffled batches of 128, Adam (epsilon 1e-7), clipping at 10.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import DiscriminativeLoss, discriminative_scale
 from common.models import EmbeddingHead
 from common.training import Recipe
@@ -19,16 +20,9 @@ class Discriminative(Recipe):
     name = 'discriminative'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
 
-    def add_options(self, parser):
-        parser.add_argument('--loss-scale', type=float, default=None,
-                            help='scale g of the loss (default: the playground\'s '
-                                 '3(C-1)(n/C-1)(n/C), which needs --batch-size above the number '
-                                 'of training classes)')
-
-    def check_options(self, parser, args):
-        super().check_options(parser, args)
-        if args.loss_scale is not None and not args.loss_scale > 0:
-            parser.error('--loss-scale must be positive')
+    loss_options = (LossOptions(DiscriminativeLoss, ['scale'], defaults={'scale': None}, helps={
+        'scale': 'scale g of the loss (default: the playground\'s 3(C-1)(n/C-1)(n/C), which '
+                 'needs --batch-size above the number of training classes)'}),)
 
     def build_head(self, args, dataset):
         # --embed-dim is the bottleneck; the embedding has one dimension per training class.
@@ -47,7 +41,7 @@ class Discriminative(Recipe):
                     'n = %d and C = %d training classes: it flips the objective when n <= C; use '
                     '--batch-size above %d or give a positive --loss-scale'
                     % (scale, n, classes, classes))
-        return DiscriminativeLoss(classes, scale)
+        return self.loss_options[0].build(args, classes, scale=scale)
 
 
 if __name__ == '__main__':

@@ -10,38 +10,39 @@ The loss is computed so that degenerate triplets (anchor on its positive,
 embedding on its proxy) carry no regularisation instead of dividing by zero.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
-from common.cli import add_multi_similarity_options, multi_similarity_kwargs
-from common.losses import (
-    DirectionRegularizedTripletLoss,
-    DirectionRegularizer,
-    MultiSimilarityLoss,
-    ProxyNCALoss,
+from common.loss_options import (
+    MULTI_SIMILARITY,
+    LossOptions,
+    add_official_switch,
+    multi_similarity_values,
 )
+from common.losses import DirectionRegularizedTripletLoss, DirectionRegularizer, ProxyNCALoss
 from common.models.initializers import NormalScaled
 from common.records import with_postfix
 from common.training.optim import split_groups
 from common.training.recipes import ClassBalancedRecipe
+
+# The regulariser's weight, angle and sign.
+DIRECTION = LossOptions(DirectionRegularizer, ['gamma', 'angle', 'sign'])
 
 
 class DirectionRegularization(ClassBalancedRecipe):
     """Direction Regularization."""
     name = 'dr'
 
+    loss_options = (
+        DIRECTION,
+        LossOptions(DirectionRegularizedTripletLoss, ['margin']),
+        MULTI_SIMILARITY,
+        LossOptions(ProxyNCALoss, ['scale', 'temperature'], helps={
+            'scale': 'ProxyNCA scale of embeddings and proxies',
+            'temperature': 'ProxyNCA temperature'}))
+
     def add_options(self, parser):
         super().add_options(parser)
         parser.add_argument('--loss', choices=['triplet', 'proxynca', 'ms'], default='triplet',
                             help='the loss DR is added to')
-        parser.add_argument('--gamma', type=float, default=0.3,
-                            help='weight of the direction regulariser (0: the plain loss)')
-        parser.add_argument('--dr-angle', choices=['phi', 'theta'], default='phi',
-                            help='phi: angle(n - a, p - a); theta: angle(n - c, a - p)')
-        parser.add_argument('--dr-sign', type=float, choices=[1.0, -1.0], default=1.0,
-                            help='sign convention of the regulariser')
-        parser.add_argument('--margin', type=float, default=0.2, help='triplet margin')
-        add_multi_similarity_options(parser)
-        parser.add_argument('--embedding-multiplier', type=float, default=3.0,
-                            help='ProxyNCA scale of embeddings and proxies')
-        parser.add_argument('--temperature', type=float, default=1.0, help='ProxyNCA temperature')
+        add_official_switch(parser)
         parser.add_argument('--lr-proxy', type=float, default=None,
                             help='learning rate of the proxies (default: 100 x --lr)')
 
@@ -61,16 +62,15 @@ class DirectionRegularization(ClassBalancedRecipe):
         return max(args.batch_k - 1, 1)
 
     def build_loss(self, args, dataset):
-        dr = DirectionRegularizer(args.gamma, args.dr_angle, args.dr_sign)
+        direction, triplet, multi_similarity, proxy_nca = self.loss_options
+        dr = direction.build(args)
         if args.loss == 'triplet':
             # B x (K - 1) x B triplet terms instead of B x B x B; same value and gradient.
-            return DirectionRegularizedTripletLoss(args.margin, direction=dr,
-                                                   positive_slots=self.positive_slots(args))
+            return triplet.build(args, direction=dr, positive_slots=self.positive_slots(args))
         if args.loss == 'proxynca':
-            return ProxyNCALoss(dataset.train.num_classes, args.embed_dim, direction=dr,
-                                scale=args.embedding_multiplier, temperature=args.temperature,
-                                proxy_init=NormalScaled(8))
-        return MultiSimilarityLoss(**multi_similarity_kwargs(args), direction=dr)
+            return proxy_nca.build(args, dataset.train.num_classes, args.embed_dim, direction=dr,
+                                   proxy_init=NormalScaled(8))
+        return multi_similarity.build(args, direction=dr, **multi_similarity_values(args))
 
     def parameter_groups(self, args, net, loss, batch):
         if args.loss != 'proxynca':

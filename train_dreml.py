@@ -16,7 +16,12 @@ from common.losses.softmax import SoftmaxCrossEntropyLoss
 from common.models import PLAYGROUND_HEAD_INIT, EmbeddingHead
 from common.training import Recipe
 from common.training.ensemble import EnsembleRunner, meta_class_maps
-from common.training.proxy_options import add_proxy_loss_options, build_proxy_loss, proxy_head_init
+from common.training.proxy_options import (
+    PROXY_OPTIONS,
+    add_proxy_loss_options,
+    build_proxy_loss,
+    proxy_head_init,
+)
 
 
 class DREML(Recipe):
@@ -25,6 +30,7 @@ class DREML(Recipe):
     runner = EnsembleRunner
     defaults = dict(batch_size=128, epochs=12, lr=0.01, factor=0.1, wd=5e-4, steps='-4')
     clip_gradient = None
+    loss_options = (PROXY_OPTIONS,)
 
     def add_options(self, parser):
         add_proxy_loss_options(parser, loss='nca')

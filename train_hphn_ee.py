@@ -8,6 +8,7 @@ epochs. ``--n-inner-pts 0`` is plain HPHN triplet loss.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
+from common.loss_options import LossOptions
 from common.losses import HPHNTripletLoss
 from common.models.initializers import xavier
 from common.training import Recipe
@@ -26,21 +27,16 @@ class HPHNEmbeddingExpansion(Recipe):
     class_fill = 'replace'
     clip_gradient = None
 
+    loss_options = (LossOptions(HPHNTripletLoss, ['n_inner_pts', 'margin', 'soft_margin']),)
+
     def add_options(self, parser):
         add_class_balanced_options(parser, batch_k=32, iterations=0)
-        parser.add_argument('--n-inner-pts', type=int, default=2,
-                            help='synthetic points per pair (0: plain HPHN triplet)')
-        parser.add_argument('--margin', type=float, default=1e-5, help='triplet margin')
-        parser.add_argument('--soft-margin', action='store_true',
-                            help='log(1 + exp(d_ap - d_an)) instead of the hinge')
 
     def check_options(self, parser, args):
         super().check_options(parser, args)
         if args.batch_k % 2:
             parser.error('--batch-k %d must be even: Embedding Expansion pairs consecutive '
                          'images of a class' % args.batch_k)
-        if args.n_inner_pts < 0:
-            parser.error('--n-inner-pts must be >= 0')
 
     def sampler_kind(self, args):
         return 'class_balanced'
@@ -52,8 +48,6 @@ class HPHNEmbeddingExpansion(Recipe):
         # The official "epoch" is C x K images.
         return args.iteration_per_epoch or max(1, split.num_classes * args.batch_k // batch.total)
 
-    def build_loss(self, args, dataset):
-        return HPHNTripletLoss(args.n_inner_pts, args.margin, args.soft_margin)
 
 
 if __name__ == '__main__':

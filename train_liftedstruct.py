@@ -7,6 +7,7 @@ same loss in different bookkeeping); ``hard`` is the paper's structured loss
 with only the hardest negative of either end of a pair.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import LiftedStructLoss
 from common.training import Recipe
 
@@ -16,14 +17,7 @@ class LiftedStruct(Recipe):
     name = 'liftedstruct'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
 
-    def add_options(self, parser):
-        parser.add_argument('--margin', type=float, default=1.0, help='margin on distances')
-        parser.add_argument('--lifted-form', choices=['smooth', 'hard'], default='smooth',
-                            help='smooth: log-sum-exp over negatives (paper Eq. 4, playground); '
-                                 'hard: hardest negative only (paper Eq. 3)')
-
-    def build_loss(self, args, dataset):
-        return LiftedStructLoss(args.margin, args.lifted_form)
+    loss_options = (LossOptions(LiftedStructLoss, ['margin', 'form']),)
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ distance-weighted sampling (cutoff 0.5, no negatives beyond 1.4), as in the
 DML playground (whose beta was indexed by batch position, not class).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import DistanceWeightedSampler, MarginLoss
 from common.models.initializers import xavier
 from common.training import ParamGroup
@@ -18,26 +19,22 @@ class Margin(ClassBalancedRecipe):
     defaults = dict(batch_size=125, epochs=20, lr=1e-4, factor=0.5, wd=1e-5,
                     steps='12,14,16,18', save_model_prefix='margin_loss_model')
 
+    loss_options = (LossOptions(MarginLoss, ['margin', 'beta', 'nu']),
+                    LossOptions(DistanceWeightedSampler, ['cutoff', 'nonzero_loss_cutoff']))
+
     def add_options(self, parser):
         super().add_options(parser)
-        parser.add_argument('--margin', type=float, default=0.2, help='margin around beta')
-        parser.add_argument('--beta', type=float, default=1.2, help='initial class boundary')
         parser.add_argument('--lr-beta', type=float, default=0.1,
                             help='learning rate of beta (SGD, momentum 0.9); 0 keeps it fixed')
-        parser.add_argument('--nu', type=float, default=0.0, help='regularisation weight of beta')
-        parser.add_argument('--cutoff', type=float, default=0.5,
-                            help='sampling: distances below this count as this')
-        parser.add_argument('--nonzero-loss-cutoff', type=float, default=1.4,
-                            help='sampling: never draw negatives farther than this')
 
     def head_initializer(self, args):
         # The playground's margin script: Xavier(0.2) after Inception-BN, Xavier(2) after ResNet.
         return xavier(2.0 if args.model.startswith('resnet') else 0.2)
 
     def build_loss(self, args, dataset):
-        sampler = DistanceWeightedSampler(args.cutoff, args.nonzero_loss_cutoff)
-        return MarginLoss(dataset.train.num_classes, margin=args.margin, beta=args.beta,
-                          nu=args.nu, learn_beta=args.lr_beta > 0, sampler=sampler)
+        loss, sampler = self.loss_options
+        return loss.build(args, dataset.train.num_classes, learn_beta=args.lr_beta > 0,
+                          sampler=sampler.build(args))
 
     def gradient_divisor(self, args, batch):
         return batch.per_device  # the playground's step(125): loss / batch size

@@ -9,8 +9,7 @@ x0.1 at epochs 7 and 13). The official code also freezes batch
 normalisation: add ``--frozen-bn`` (off by default, as in the playground).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
-from common.cli import add_multi_similarity_options, multi_similarity_kwargs
-from common.losses import MultiSimilarityLoss
+from common.loss_options import MULTI_SIMILARITY, add_official_switch, multi_similarity_values
 from common.training.recipes import ClassBalancedRecipe
 
 
@@ -19,13 +18,14 @@ class MultiSimilarity(ClassBalancedRecipe):
     name = 'multisimilarity'
     defaults = dict(embed_dim=512, batch_size=80, epochs=15, lr=3e-5, factor=0.1, wd=5e-4,
                     steps='7,13')
+    loss_options = (MULTI_SIMILARITY,)
 
     def add_options(self, parser):
         super().add_options(parser)
-        add_multi_similarity_options(parser)
+        add_official_switch(parser)
 
     def build_loss(self, args, dataset):
-        return MultiSimilarityLoss(**multi_similarity_kwargs(args))
+        return MULTI_SIMILARITY.build(args, **multi_similarity_values(args))
 
 
 if __name__ == '__main__':

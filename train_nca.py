@@ -4,6 +4,7 @@ L2-normalised 64-d embedding, P x K batches of 16 classes x 5 images; each
 image should pick a same-class neighbour under softmax(-scale * d^2).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import NCALoss
 from common.training.recipes import ClassBalancedRecipe
 
@@ -12,13 +13,7 @@ class NCA(ClassBalancedRecipe):
     """NCA loss."""
     name = 'nca'
 
-    def add_options(self, parser):
-        super().add_options(parser)
-        parser.add_argument('--scale', type=float, default=8.0,
-                            help='inverse temperature of the neighbour softmax')
-
-    def build_loss(self, args, dataset):
-        return NCALoss(args.scale)
+    loss_options = (LossOptions(NCALoss, ['scale'], defaults={'scale': 8.0}),)
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ P x K batches with --batch-k > 0). The playground took the softmax over
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
+from common.loss_options import LossOptions
 from common.losses import NormalizedSoftmaxLoss
 from common.models import backbone_spec
 from common.models.initializers import NormalScaled, TruncNorm, xavier
@@ -26,13 +27,11 @@ class NormProxy(Recipe):
     defaults = dict(batch_size=75, epochs=30, lr=1e-3, factor=0.1, wd=1e-4, steps='15',
                     embed_dim=2048)
 
+    loss_options = (LossOptions(NormalizedSoftmaxLoss,
+                                ['temperature', 'smoothing', 'static_proxies']),)
+
     def add_options(self, parser):
-        parser.add_argument('--temperature', type=float, default=0.05,
-                            help='softmax temperature on cosine similarities')
-        parser.add_argument('--label-smooth', type=float, default=0.1, help='label smoothing')
         parser.add_argument('--epsilon', type=float, default=1e-2, help='Adam epsilon')
-        parser.add_argument('--static-proxies', action='store_true',
-                            help='fixed one-hot proxies (needs --embed-dim >= classes)')
         parser.add_argument('--no-fc', action='store_true',
                             help='no linear layer: the embedding is the normalised features')
         parser.add_argument('--no-dropout', dest='dropout', action='store_false',
@@ -81,10 +80,8 @@ class NormProxy(Recipe):
                                dropout=0.5 if args.dropout else 0)
 
     def build_loss(self, args, dataset):
-        return NormalizedSoftmaxLoss(dataset.train.num_classes, args.embed_dim,
-                                     temperature=args.temperature, smoothing=args.label_smooth,
-                                     static_proxies=args.static_proxies,
-                                     proxy_init=NormalScaled(8))
+        return self.loss_options[0].build(args, dataset.train.num_classes, args.embed_dim,
+                                          proxy_init=NormalScaled(8))
 
     def parameter_groups(self, args, net, loss, batch):
         options = {'epsilon': args.epsilon, 'clip_gradient': self.clip_gradient}

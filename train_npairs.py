@@ -5,6 +5,7 @@ classes x 2 images; with probability --same-image-sampling a pair is one
 image augmented twice), gradient divided by N.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import NPairLoss
 from common.training.recipes import PairBatchRecipe
 
@@ -15,9 +16,7 @@ class NPairs(PairBatchRecipe):
     defaults = dict(batch_size=128, epochs=25, lr=1e-4, factor=0.5, wd=1e-5,
                     steps='12,14,16,18')
     clip_gradient = None
-
-    def build_loss(self, args, dataset):
-        return NPairLoss(args.l2reg_weight, args.symmetric_loss)
+    loss_options = (LossOptions(NPairLoss, ['l2_reg', 'symmetric']),)
 
     def gradient_divisor(self, args, batch):
         return batch.per_device // 2  # the playground's step(64)

@@ -7,6 +7,7 @@ distances to the class means. --batch-size only sets the test-time batch.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.data.samplers import EpisodeBatchSampler
+from common.loss_options import LossOptions
 from common.losses import PrototypeLoss
 from common.training import Recipe
 from common.training.embed import forward_in_two
@@ -18,30 +19,23 @@ class Prototype(Recipe):
     defaults = dict(batch_size=32, epochs=30, lr=1e-4, factor=0.5, wd=1e-5,
                     steps='12,14,16,18')
     clip_gradient = None
+    loss_options = (LossOptions(PrototypeLoss, ['num_classes', 'num_support', 'num_query'],
+                                defaults={'num_classes': 12, 'num_support': 5, 'num_query': 5}),)
 
     def add_options(self, parser):
-        parser.add_argument('--nc', type=int, default=12, help='classes per episode')
-        parser.add_argument('--ns', type=int, default=5, help='support images per class')
-        parser.add_argument('--nq', type=int, default=5, help='query images per class')
         parser.add_argument('--iteration-per-epoch', type=int, default=100,
                             help='episodes per epoch')
 
     def check_options(self, parser, args):
         super().check_options(parser, args)
-        for name in ('nc', 'ns', 'nq', 'iteration_per_epoch'):
-            if getattr(args, name) < 1:
-                parser.error('--%s must be at least 1' % name.replace('_', '-'))
-        if args.nc < 2:
-            parser.error('--nc must be at least 2: an episode needs two classes')
+        if args.iteration_per_epoch < 1:
+            parser.error('--iteration-per-epoch must be at least 1')
 
     def sampler_kind(self, args):
         return 'episode'
 
     def train_resize(self, args):
         return 256
-
-    def build_loss(self, args, dataset):
-        return PrototypeLoss(args.nc, args.ns, args.nq)
 
     def gradient_divisor(self, args, batch):
         # The playground summed the per-query losses and stepped by the episode size.

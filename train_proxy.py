@@ -11,7 +11,12 @@ from common.cli import add_class_balanced_options
 from common.records import with_postfix
 from common.training import Recipe
 from common.training.optim import split_groups
-from common.training.proxy_options import add_proxy_loss_options, build_proxy_loss, proxy_head_init
+from common.training.proxy_options import (
+    PROXY_OPTIONS,
+    add_proxy_loss_options,
+    build_proxy_loss,
+    proxy_head_init,
+)
 from common.training.recipes import ShuffledOrClassBalanced
 
 
@@ -21,6 +26,7 @@ class Proxy(ShuffledOrClassBalanced, Recipe):
     defaults = dict(batch_size=32, epochs=20, lr=None, factor=0.1, wd=5e-4, steps='3,10,16')
     head_normalize = True
     lr_required = False  # without --lr the three groups have their own rates
+    loss_options = (PROXY_OPTIONS,)
 
     def add_options(self, parser):
         add_proxy_loss_options(parser, loss='triplet')

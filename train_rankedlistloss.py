@@ -5,6 +5,7 @@ batches (60 classes x 3 images), negative boundary alpha, positive boundary
 alpha - margin, negatives weighted by exp(T (alpha - d)).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import RankedListLoss
 from common.models import EmbeddingHead
 from common.training.recipes import ClassBalancedRecipe
@@ -21,17 +22,13 @@ class RankedList(ClassBalancedRecipe):
     batch_k = 3
     head_bias = False
 
+    loss_options = (LossOptions(RankedListLoss, ['alpha', 'margin', 'temperature',
+                                                 'detach_weights']),)
+
     def add_options(self, parser):
         super().add_options(parser)
-        parser.add_argument('--alpha', type=float, default=1.2, help='negative boundary')
-        parser.add_argument('--margin', type=float, default=0.4,
-                            help='positives must lie within alpha - margin')
-        parser.add_argument('--temperature', type=float, default=10.0,
-                            help='T of the negative weights exp(T (alpha - d))')
         parser.add_argument('--bottleneck-layers', default='',
                             help='comma-separated sizes of linear layers before the embedding')
-        parser.add_argument('--detach-weights', action='store_true',
-                            help='no gradient through the negative weights (the paper)')
 
     def check_options(self, parser, args):
         super().check_options(parser, args)
@@ -54,8 +51,6 @@ class RankedList(ClassBalancedRecipe):
         if args.model.startswith('resnet'):  # the playground froze ResNet's batch norms here
             net.backbone.collect_params('.*batchnorm.*').setattr('grad_req', 'null')
 
-    def build_loss(self, args, dataset):
-        return RankedListLoss(args.alpha, args.margin, args.temperature, args.detach_weights)
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ the training loss stalls for 5 epochs, stop after 15 such epochs, at most
 but, by an exhausted generator, left that layer untrained; here it trains.)
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
+from common.loss_options import LossOptions
 from common.losses import StochasticSymmetricTripletLoss
 from common.training.recipes import LocalSamplingRecipe
 from common.training.schedule import Plateau
@@ -24,9 +25,9 @@ class SST(LocalSamplingRecipe):
     epsilon = 1e-8
     clip_gradient = None
 
+    loss_options = (LossOptions(StochasticSymmetricTripletLoss, ['n_targets']),)
+
     def add_options(self, parser):
-        parser.add_argument('--n-targets', type=int, default=5,
-                            help='nearest same-class images used as targets of an anchor')
         parser.add_argument('--plateau-patience', type=int, default=5,
                             help='halve the learning rate after this many epochs without a '
                                  'lower training loss')
@@ -38,9 +39,6 @@ class SST(LocalSamplingRecipe):
 
     def head_lr_mult(self, args):
         return 10.0
-
-    def build_loss(self, args, dataset):
-        return StochasticSymmetricTripletLoss(args.n_targets)
 
     def plateau(self, state):
         if 'plateau' not in state.extra:

@@ -177,27 +177,5 @@ def add_npair_options(parser, epoch_length=200, same_image=0.1):
                         help='batches per epoch')
     parser.add_argument('--same-image-sampling', type=float, default=same_image,
                         help='probability that a pair is one image augmented twice')
-    parser.add_argument('--symmetric-loss', action='store_true',
-                        help='average the loss over both roles of anchors and positives')
-    parser.add_argument('--l2reg-weight', type=float, default=5e-4,
-                        help='L2 penalty on the (unnormalised) embeddings')
     parser.add_argument('--decrease-cnn-lr', action='store_true',
                         help='train the embedding layer 10x faster than the backbone')
-
-
-def add_multi_similarity_options(parser):
-    """Multi-similarity loss options; defaults are the published values."""
-    parser.add_argument('--ms-alpha', type=float, default=2.0, help='positive scale alpha')
-    parser.add_argument('--ms-beta', type=float, default=50.0, help='negative scale beta')
-    parser.add_argument('--ms-base', type=float, default=1.0, help='similarity offset lambda')
-    parser.add_argument('--ms-epsilon', type=float, default=0.1, help='pair-mining margin')
-    parser.add_argument('--ms-official', action='store_true',
-                        help='the official code\'s alpha 2, beta 40, lambda 0.5 instead')
-
-
-def multi_similarity_kwargs(args):
-    from .losses.multi_similarity import OFFICIAL_CODE
-    if args.ms_official:
-        return dict(OFFICIAL_CODE)
-    return dict(alpha=args.ms_alpha, beta=args.ms_beta, base=args.ms_base,
-                epsilon=args.ms_epsilon)

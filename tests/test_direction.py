@@ -63,7 +63,7 @@ def test_finite_on_degenerate_batches(angle, name, x, labels):
 
 
 def test_unknown_angle():
-    with pytest.raises(ValueError, match="'phi' or 'theta'"):
+    with pytest.raises(ValueError, match=r"angle must be one of 'phi', 'theta' \(got 'psi'\)"):
         dr_triplet(angle='psi')
 
 

@@ -53,5 +53,5 @@ def test_in_use_and_defaults():
 
 
 def test_unknown_angle():
-    with pytest.raises(ValueError, match="'phi' or 'theta'"):
+    with pytest.raises(ValueError, match=r"angle must be one of 'phi', 'theta' \(got 'psi'\)"):
         DirectionRegularizer(angle='psi')

@@ -70,5 +70,5 @@ def test_finite_on_degenerate_batches(factory, name, x, labels):
 
 
 def test_unknown_lifted_form():
-    with pytest.raises(ValueError, match="'smooth' or 'hard'"):
+    with pytest.raises(ValueError, match=r"form must be one of 'smooth', 'hard' \(got 'soft'\)"):
         LiftedStructLoss(form='soft')

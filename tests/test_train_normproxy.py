@@ -67,7 +67,8 @@ def test_static_proxies_need_enough_dimensions(glyph_root, tmp_path):
     script = NormProxy()
     args = script.parse_args(glyph_argv(glyph_root, tmp_path, '--static-proxies',
                                         '--embed-dim', '16'))
-    with pytest.raises(ValueError, match='at least as many dimensions as there are classes'):
+    with pytest.raises(ValueError, match=r'--embed-dim must be at least the number of classes '
+                                         r'\(31\): static proxies are one-hot vectors'):
         script.build_loss(args, get_dataset('glyphs', glyph_root))
 
 

@@ -38,7 +38,7 @@ def test_playground_defaults(glyph_root, tmp_path):
     assert (args.batch_size, args.epochs, args.margin, args.lifted_form) == (128, 60, 1.0,
                                                                              'smooth')
     args = MultiSimilarity().parse_args(glyph_argv(glyph_root, tmp_path, '--ms-official'))
-    from common.cli import multi_similarity_kwargs
-    assert multi_similarity_kwargs(args) == dict(alpha=2.0, beta=40.0, base=0.5, epsilon=0.1)
+    from common.loss_options import multi_similarity_values
+    assert multi_similarity_values(args) == dict(alpha=2.0, beta=40.0, base=0.5, epsilon=0.1)
     args = MultiSimilarity().parse_args(glyph_argv(glyph_root, tmp_path))
-    assert multi_similarity_kwargs(args) == dict(alpha=2.0, beta=50.0, base=1.0, epsilon=0.1)
+    assert multi_similarity_values(args) == dict(alpha=2.0, beta=50.0, base=1.0, epsilon=0.1)

@@ -23,6 +23,13 @@ def softplus(F, z):
 
 
 class BinomialDevianceLoss(PairwiseLoss):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        alpha (float): the scale of the deviance.
+        beta (float): the similarity threshold.
+        cost (float): the extra weight of negative pairs (Deep_Metric: 40 / 2).
+    """
     distance, reduction = Cosine(normalize=False), MeanOverBatch()   # Deep_Metric
 
     def __init__(self, alpha=2.0, beta=0.5, cost=20.0, **kwargs):

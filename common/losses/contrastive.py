@@ -11,6 +11,12 @@ from .reductions import MeanNonZero
 
 
 class ContrastiveLoss(PairwiseLoss):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        pos_margin (float): positive pairs are pulled until this distance.
+        neg_margin (float): negative pairs are pushed beyond this distance.
+    """
     distance, reduction = Euclidean(), MeanNonZero()   # each kind of pair on its own
 
     def __init__(self, pos_margin=0.0, neg_margin=1.0, **kwargs):

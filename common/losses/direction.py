@@ -15,14 +15,9 @@ norm is clamped at tau^2 before it is divided by, R is clipped to [-1, 1], and t
 with |u| <= tau or |v| <= tau get R = 0, so no NaN reaches either pass.
 """
 
+from .parameters import check_parameters, one_of
+
 ANGLES = ('phi', 'theta')
-
-
-def check_angle(angle):
-    if angle not in ANGLES:
-        raise ValueError("direction regularisation angle must be 'phi' or 'theta', not %r"
-                         % angle)
-    return angle
 
 
 def dr_cosine(F, s_aa, s_pp, s_nn, s_ap, s_an, s_pn, angle='phi', tau=1e-3):
@@ -48,17 +43,21 @@ def dr_cosine(F, s_aa, s_pp, s_nn, s_ap, s_an, s_pn, angle='phi', tau=1e-3):
 
 
 class DirectionRegularizer:
-    """The modifier: ``gamma`` its weight (0: none), ``angle`` 'phi' or 'theta', ``sign``
-    the sign convention, ``tau`` the degeneracy threshold.
+    """The modifier. A loss hands it the negatives' distances (or similarities) and the dot
+    products s_aa, s_pp, s_nn, s_ap, s_an, s_pn of its (anchor, positive, negative)
+    triples, in broadcastable shapes; it returns them regularised.
 
-    A loss hands it the negatives' distances (or similarities) and the dot products
-    s_aa, s_pp, s_nn, s_ap, s_an, s_pn of its (anchor, positive, negative) triples, in
-    broadcastable shapes; it returns them regularised.
+    Parameters:
+        gamma (float): the weight of the direction regulariser (0: none, the plain loss).
+        angle (one of 'phi', 'theta'): phi: angle(n - a, p - a); theta: angle(n - c, a - p).
+        sign (one of 1.0, -1.0): the sign convention of the regulariser.
+        tau (float): the degeneracy threshold on |u| and |v|.
     """
+    parameter_checks = {'angle': one_of(*ANGLES), 'sign': one_of(1.0, -1.0)}
 
     def __init__(self, gamma=0.3, angle='phi', sign=1.0, tau=1e-3):
-        self.gamma, self.sign, self.tau = gamma, sign, tau
-        self.angle = check_angle(angle)
+        check_parameters(type(self), angle=angle, sign=sign)
+        self.gamma, self.sign, self.tau, self.angle = gamma, sign, tau, angle
 
     @property
     def active(self):

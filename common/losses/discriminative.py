@@ -9,6 +9,7 @@ the objective, so ``g`` must be positive here.
 """
 from mxnet.gluon import HybridBlock
 
+from .parameters import at_least, check_parameters, positive
 from .targets import one_hot_like
 
 
@@ -19,12 +20,16 @@ def discriminative_scale(batch_size, num_classes):
 
 
 class DiscriminativeLoss(HybridBlock):
+    """``loss(embeddings (B, C), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        scale (float): the scale g of the loss.
+    """
+    parameter_checks = {'num_classes': at_least(2, integer=True), 'scale': positive()}
+
     def __init__(self, num_classes, scale, **kwargs):
         super().__init__(**kwargs)
-        if num_classes < 2:
-            raise ValueError('DiscriminativeLoss needs at least two classes, not %r' % num_classes)
-        if not scale > 0:
-            raise ValueError('DiscriminativeLoss: the scale must be positive, not %r' % scale)
+        check_parameters(type(self), num_classes=num_classes, scale=scale)
         self.num_classes, self.scale = num_classes, float(scale)
 
     def hybrid_forward(self, F, x, labels):

@@ -22,6 +22,10 @@ class DistanceWeightedSampler(HybridBlock):
     independently for the pair (a, j), by inverse-CDF sampling from MXNet's seeded
     generator (a binary search in each row's CDF, O(B^2 log B)). Rows without any negative
     hold arbitrary indices; the loss masks them.
+
+    Parameters:
+        cutoff (float): distances below this count as this.
+        nonzero_loss_cutoff (float): negatives farther than this are never drawn.
     """
     # Never differentiated (its input is stopped): the plain square root.
     distance = Euclidean(eps=0, exact_zero=False)

@@ -2,6 +2,7 @@
 from .base import PairwiseLoss
 from .direction import DirectionRegularizer, in_use
 from .distances import Euclidean
+from .parameters import at_least, check_parameters
 from .reductions import Mean
 
 
@@ -26,17 +27,18 @@ class DirectionRegularizedTripletLoss(PairwiseLoss):
     stops the run. An exception is not possible inside a hybridized graph without a
     synchronisation per step, and a fallback to the cube would hide a sampler that does not
     deliver what it promises. Pass S only with a sampler that bounds the class counts.
+
+    Parameters:
+        margin (float): the triplet margin.
     """
+    parameter_checks = {'positive_slots': at_least(1, integer=True)}
     distance, reduction = Euclidean(), Mean()   # over the valid triplets
 
     def __init__(self, margin=0.2, direction=DirectionRegularizer(), positive_slots=None,
                  **kwargs):
         super().__init__(**kwargs)
         self.margin, self.direction = margin, in_use(direction)
-        if positive_slots is not None and (int(positive_slots) != positive_slots
-                                           or positive_slots < 1):
-            raise ValueError('positive_slots must be None or a positive integer, not %r'
-                             % (positive_slots,))
+        check_parameters(type(self), positive_slots=positive_slots)
         self.positive_slots = None if positive_slots is None else int(positive_slots)
 
     def formula(self, F, x, labels, dist, masks):

@@ -29,6 +29,7 @@ import numpy as np
 from .base import PairwiseLoss
 from .distances import Euclidean
 from .masks import masked_min
+from .parameters import at_least, check_parameters
 
 OP_TYPE = 'dml_facility_location_inference'
 
@@ -219,15 +220,18 @@ class FacilityLocationInferenceProp(mx.operator.CustomOpProp):
 
 
 class FacilityLocationLoss(PairwiseLoss):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        gamma (float): the weight of the NMI margin in the inference and the loss.
+        pam_iterations (int): PAM refinement passes after the greedy inference (0: none).
+    """
     distance = Euclidean()
+    parameter_checks = {'gamma': at_least(0), 'pam_iterations': at_least(0, integer=True)}
 
     def __init__(self, gamma=1.0, pam_iterations=5, **kwargs):
         super().__init__(**kwargs)
-        if gamma < 0:
-            raise ValueError('FacilityLocationLoss: gamma (the NMI margin multiplier) must be '
-                             '>= 0, not %r' % gamma)
-        if int(pam_iterations) != pam_iterations or pam_iterations < 0:
-            raise ValueError('FacilityLocationLoss: pam_iterations must be an integer >= 0')
+        check_parameters(type(self), gamma=gamma, pam_iterations=pam_iterations)
         self.gamma, self.pam_iterations = float(gamma), int(pam_iterations)
 
     def formula(self, F, x, labels, dist, masks):

@@ -22,17 +22,25 @@ sqrt(clip(|u - v|^2, 1e-12, 1e12)). Per original anchor i:
 from .base import PairwiseLoss
 from .distances import Euclidean, l2_normalize, row_index
 from .masks import masked_max, masked_min
+from .parameters import at_least, check_parameters
 from .reductions import Sum
 
 
 class HPHNTripletLoss(PairwiseLoss):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        n_inner_pts (int): synthetic points per pair (0: plain HPHN triplet).
+        margin (float): the triplet margin.
+        soft_margin (bool): log(1 + exp(d_ap - d_an)) instead of the hinge.
+    """
+    parameter_checks = {'n_inner_pts': at_least(0, integer=True)}
     distance = Euclidean(ceiling=1e12, exact_zero=False)   # the official clip
     reduction = Sum()
 
     def __init__(self, n_inner_pts=2, margin=1e-5, soft_margin=False, **kwargs):
         super().__init__(**kwargs)
-        if n_inner_pts < 0:
-            raise ValueError('--n-inner-pts must be >= 0')
+        check_parameters(type(self), n_inner_pts=n_inner_pts)
         self.n_inner_pts, self.margin, self.soft_margin = n_inner_pts, margin, soft_margin
 
     def formula(self, F, x, labels, originals, masks):

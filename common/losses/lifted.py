@@ -16,19 +16,26 @@ over the negatives of a pair is logaddexp of the two per-row log-sum-exps.
 from .base import PairwiseLoss
 from .distances import Euclidean
 from .masks import masked_logsumexp, masked_max
+from .parameters import check_parameters, one_of
 from .reductions import Mean
 
 FORMS = ('smooth', 'hard')
 
 
 class LiftedStructLoss(PairwiseLoss):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        margin (float): the margin on distances.
+        form (one of 'smooth', 'hard'): smooth: a log-sum-exp over the negatives (the
+            paper's Eq. 4, the playground's); hard: the hardest negative only (Eq. 3).
+    """
+    parameter_checks = {'form': one_of(*FORMS)}
     distance, reduction = Euclidean(), Mean()   # over the ordered positive pairs
 
     def __init__(self, margin=1.0, form='smooth', **kwargs):
         super().__init__(**kwargs)
-        if form not in FORMS:
-            raise ValueError("lifted structured loss form must be 'smooth' or 'hard', not %r"
-                             % form)
+        check_parameters(type(self), form=form)
         self.margin, self.form = margin, form
 
     def formula(self, F, x, labels, dist, masks):

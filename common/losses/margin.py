@@ -24,6 +24,11 @@ class MarginLoss(PairwiseLoss):
     ``sampler(embeddings, labels)`` returns a (B, B) matrix whose entry
     (a, p) is the index of the negative drawn for the pair (a, p).
     ``learn_beta=False`` keeps beta fixed at ``beta``.
+
+    Parameters:
+        margin (float): the margin around beta.
+        beta (float): the initial class boundary.
+        nu (float): the regularisation weight of beta.
     """
     distance = Euclidean(eps=0, offset=1e-8, exact_zero=False)
     reduction = MeanNonZero()   # over the l+ and l- terms together

@@ -26,7 +26,14 @@ OFFICIAL_CODE = dict(alpha=2.0, beta=40.0, base=0.5, epsilon=0.1)
 
 
 class MultiSimilarityLoss(PairwiseLoss):
-    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text."""
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        alpha (float): the positive scale alpha.
+        beta (float): the negative scale beta.
+        base (float): the similarity offset lambda.
+        epsilon (float): the pair-mining margin.
+    """
     distance, reduction = Cosine(normalize=False), MeanOverBatch()   # the official code
 
     def __init__(self, alpha=2.0, beta=50.0, base=1.0, epsilon=0.1, direction=None, **kwargs):

@@ -12,6 +12,11 @@ from .reductions import Mean
 
 
 class NCALoss(PairwiseLoss):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        scale (float): the inverse temperature of the neighbour softmax.
+    """
     distance, reduction = SquaredEuclidean(), Mean()   # over the anchors with a partner
 
     def __init__(self, scale=1.0, **kwargs):

@@ -20,13 +20,20 @@ import math
 
 from mxnet.gluon import HybridBlock
 
+from .parameters import check_parameters, strictly_between
+
 
 def soft_cross_entropy(F, logits, targets):
     return F.mean(-F.sum(targets * F.log_softmax(logits, axis=1), axis=1))
 
 
 class PairLoss(HybridBlock):
-    """Splits the [anchors; positives] batch and applies ``logits`` in one or both roles."""
+    """Splits the [anchors; positives] batch and applies ``logits`` in one or both roles.
+
+    Parameters:
+        l2_reg (float): the L2 penalty on the (unnormalised) embeddings.
+        symmetric (bool): average the loss over both roles of anchors and positives.
+    """
 
     def __init__(self, l2_reg=5e-4, symmetric=False, **kwargs):
         super().__init__(**kwargs)
@@ -56,10 +63,16 @@ class NPairLoss(PairLoss):
 
 
 class AngularLoss(PairLoss):
+    """The angular loss in its N-pair form; see the module text.
+
+    Parameters:
+        alpha (float): the angle bound in degrees.
+    """
+    parameter_checks = {'alpha': strictly_between(0, 90)}
+
     def __init__(self, alpha=45.0, l2_reg=5e-4, symmetric=False, **kwargs):
         super().__init__(l2_reg, symmetric, **kwargs)
-        if not 0 < alpha < 90:
-            raise ValueError('--alpha must be an angle in degrees between 0 and 90')
+        check_parameters(type(self), alpha=alpha)
         self.tan2 = math.tan(math.radians(alpha)) ** 2
 
     def logits(self, F, anchors, positives, same):

@@ -14,16 +14,25 @@ labels, so any label values work. The squared distance is the expansion
 from mxnet.gluon import HybridBlock
 
 from .distances import squared_euclidean
+from .parameters import at_least, check_parameters
 
 
 class PrototypeLoss(HybridBlock):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar over one episode; see the module text.
+
+    Parameters:
+        num_classes (int): classes per episode.
+        num_support (int): support images per class.
+        num_query (int): query images per class.
+    """
+    parameter_checks = {'num_classes': at_least(2, integer=True),
+                        'num_support': at_least(1, integer=True),
+                        'num_query': at_least(1, integer=True)}
+
     def __init__(self, num_classes, num_support, num_query, **kwargs):
         super().__init__(**kwargs)
-        for name, value, low in (('num_classes', num_classes, 2), ('num_support', num_support, 1),
-                                 ('num_query', num_query, 1)):
-            if int(value) != value or value < low:
-                raise ValueError('PrototypeLoss: %s must be an integer >= %d, not %r'
-                                 % (name, low, value))
+        check_parameters(type(self), num_classes=num_classes, num_support=num_support,
+                         num_query=num_query)
         self.nc, self.ns, self.nq = int(num_classes), int(num_support), int(num_query)
 
     def hybrid_forward(self, F, x, labels):

@@ -23,24 +23,36 @@ from mxnet.gluon import HybridBlock
 from .direction import in_use
 from .distances import l2_normalize
 from .masks import masked_logsumexp
-from .targets import check_smoothing, one_hot_like, smoothed_targets
+from .parameters import ParameterError, check_parameters, positive
+from .targets import TARGET_CHECKS, one_hot_like, smoothed_targets
 
 
 class ProxyLoss(HybridBlock):
-    """Holds the proxies and computes the quantities the three losses share."""
+    """Holds the proxies and computes the quantities the three losses share.
+
+    Parameters:
+        scale (float): the scale s of embeddings and proxies (nca, xentropy).
+        temperature (float): distances are divided by it (nca, xentropy).
+        smoothing (float): label smoothing (nca, xentropy).
+        static_proxies (bool): fixed one-hot proxies, not trained (the embedding needs as
+            many dimensions as there are classes).
+    """
+    parameter_checks = dict(TARGET_CHECKS, temperature=positive())
+
+    @staticmethod
+    def check_together(values):
+        if values.get('static_proxies') and \
+                values.get('embed_dim', 0) < values.get('num_classes', 0):
+            raise ParameterError('embed_dim', 'be at least the number of classes (%d): static '
+                                 'proxies are one-hot vectors' % values['num_classes'],
+                                 values['embed_dim'])
 
     def __init__(self, num_classes, embed_dim, scale=3.0, temperature=1.0, smoothing=0.0,
                  proxy_init=None, static_proxies=False, **kwargs):
         super().__init__(**kwargs)
-        if num_classes < 2:
-            raise ValueError('proxy losses need at least two training classes')
-        check_smoothing(smoothing)
-        if not temperature > 0:
-            raise ValueError('--temperature must be positive, not %r' % temperature)
-        if static_proxies and embed_dim < num_classes:
-            raise ValueError('static proxies are one-hot vectors: the embedding (%d-d) needs at '
-                             'least as many dimensions as there are classes (%d)'
-                             % (embed_dim, num_classes))
+        check_parameters(type(self), num_classes=num_classes, embed_dim=embed_dim,
+                         temperature=temperature, smoothing=smoothing,
+                         static_proxies=static_proxies)
         self.num_classes, self.scale = num_classes, scale
         self.temperature, self.smoothing = temperature, smoothing
         with self.name_scope():
@@ -100,16 +112,25 @@ class NormalizedSoftmaxLoss(ProxyXentropyLoss):
 
     The proxy cross-entropy at multiplier 1 and temperature 2 T: its logits
     -(2 / 2T)(1 - cos) differ from cos / T by a constant per row.
+
+    Parameters:
+        temperature (float): the softmax temperature on cosine similarities.
+        smoothing (float): label smoothing.
     """
 
     def __init__(self, num_classes, embed_dim, temperature=0.05, smoothing=0.1, **kwargs):
-        if not temperature > 0:
-            raise ValueError('--temperature must be positive, not %r' % temperature)
+        check_parameters(type(self), temperature=temperature)
         super().__init__(num_classes, embed_dim, scale=1.0, temperature=2.0 * temperature,
                          smoothing=smoothing, **kwargs)
 
 
 class ProxyTripletLoss(ProxyLoss):
+    """Proxy-triplet; see the module text.
+
+    Parameters:
+        margin (float): the triplet margin.
+    """
+
     def __init__(self, num_classes, embed_dim, margin=1.0, **kwargs):
         kwargs.update(scale=1.0, temperature=1.0)
         super().__init__(num_classes, embed_dim, **kwargs)

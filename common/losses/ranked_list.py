@@ -16,18 +16,33 @@ treats them as constants, as the paper's gradient derivation does.
 from .base import PairwiseLoss
 from .distances import Euclidean
 from .masks import BIG, fill
+from .parameters import ParameterError, at_least, check_parameters
 from .reductions import Mean, MeanNonZero
 
 PER_ANCHOR_MEAN = Mean(axis=1)
 
 
 class RankedListLoss(PairwiseLoss):
+    """``loss(embeddings (B, D), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        alpha (float): the negative boundary.
+        margin (float): positives must lie within alpha - margin.
+        temperature (float): T of the negative weights exp(T (alpha - d)).
+        detach_weights (bool): no gradient through the negative weights (the paper).
+    """
+    parameter_checks = {'margin': at_least(0)}
+
+    @staticmethod
+    def check_together(values):
+        if values.get('margin', 0) > values.get('alpha', float('inf')):
+            raise ParameterError('margin', 'be at most alpha (%g)' % values['alpha'],
+                                 values['margin'])
     distance, reduction = Euclidean(), MeanNonZero()   # over the anchors
 
     def __init__(self, alpha=1.2, margin=0.4, temperature=10.0, detach_weights=False, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= margin <= alpha:
-            raise ValueError('ranked list loss needs 0 <= --margin <= --alpha')
+        check_parameters(type(self), alpha=alpha, margin=margin)
         self.alpha, self.margin, self.temperature = alpha, margin, temperature
         self.detach_weights = detach_weights
 

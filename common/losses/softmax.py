@@ -5,15 +5,21 @@ e / (C - 1) elsewhere, label smoothing e); the loss is the batch mean.
 """
 from mxnet.gluon import HybridBlock
 
-from .targets import check_smoothing, one_hot_like, smoothed_targets
+from .parameters import check_parameters
+from .targets import TARGET_CHECKS, one_hot_like, smoothed_targets
 
 
 class SoftmaxCrossEntropyLoss(HybridBlock):
+    """``loss(logits (B, C), labels (B,))`` -> scalar; see the module text.
+
+    Parameters:
+        smoothing (float): label smoothing.
+    """
+    parameter_checks = TARGET_CHECKS
+
     def __init__(self, num_classes, smoothing=0.0, **kwargs):
         super().__init__(**kwargs)
-        if num_classes < 2:
-            raise ValueError('softmax cross-entropy needs at least two classes')
-        check_smoothing(smoothing)
+        check_parameters(type(self), num_classes=num_classes, smoothing=smoothing)
         self.num_classes, self.smoothing = num_classes, smoothing
 
     def hybrid_forward(self, F, x, labels):

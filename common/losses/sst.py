@@ -15,18 +15,23 @@ from the local (neighbourhood) sampler.
 from .base import PairwiseLoss
 from .distances import SquaredEuclidean
 from .masks import BIG, fill
+from .parameters import at_least, check_parameters
 from .reductions import Mean
 
 
 class StochasticSymmetricTripletLoss(PairwiseLoss):
     """O(B^2 T) time and memory (T = ``n_targets``): the triplets live in a (i, t, k) array
-    over each anchor's T target slots rather than a B x B x B cube."""
+    over each anchor's T target slots rather than a B x B x B cube.
+
+    Parameters:
+        n_targets (int): the nearest same-class images used as targets of an anchor.
+    """
+    parameter_checks = {'n_targets': at_least(1, integer=True)}
     distance, reduction = SquaredEuclidean(), Mean()   # over the triplets
 
     def __init__(self, n_targets=5, **kwargs):
         super().__init__(**kwargs)
-        if n_targets < 1:
-            raise ValueError('--n-targets must be at least 1')
+        check_parameters(type(self), n_targets=n_targets)
         self.n_targets = n_targets
 
     def _targets(self, F, d, positive):

@@ -1,9 +1,8 @@
 """Class targets shared by the classification-style losses (proxies, softmax, centroids)."""
+from .parameters import at_least, in_interval
 
-
-def check_smoothing(smoothing):
-    if not 0 <= smoothing < 1:
-        raise ValueError('--label-smooth must be in [0, 1)')
+# The parameters of class targets: a class count and a label smoothing.
+TARGET_CHECKS = {'num_classes': at_least(2, integer=True), 'smoothing': in_interval(0, 1)}
 
 
 def one_hot_like(F, labels, num_classes, like):

@@ -27,6 +27,9 @@ class TripletSemiHardLoss(PairwiseLoss):
     semi-hard negative is then the (c+1)-th nearest, and the farthest one when c is all
     of them. Among negatives at exactly the same distance the sort decides which one
     receives the gradient (the value is the same).
+
+    Parameters:
+        margin (float): the triplet margin on squared distances.
     """
 
     distance, reduction = SquaredEuclidean(), Mean()   # over the counted positive pairs

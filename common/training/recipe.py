@@ -33,6 +33,9 @@ class Recipe:
     # The playground meant ResNet's convolutions to learn 100x slower than the rest; most of
     # its scripts lost the setting when they rebuilt the backbone (spec 9.1 #4). Here it holds.
     conv_lr_mult = {'resnet50_v2': 0.01}
+    # The loss parameters the script offers as options (common.loss_options.LossOptions):
+    # declared by the loss, checked with the other options, built by build_loss.
+    loss_options = ()
 
     # --- options --------------------------------------------------------------------------
     def add_options(self, parser):
@@ -53,7 +56,11 @@ class Recipe:
 
     # --- what is built --------------------------------------------------------------------
     def build_loss(self, args, dataset):
-        raise NotImplementedError
+        """The loss block; by default the one loss of ``loss_options``, with those options."""
+        if len(self.loss_options) != 1:
+            raise NotImplementedError('%s: build_loss builds a loss from several or no '
+                                      'LossOptions' % type(self).__name__)
+        return self.loss_options[0].build(args)
 
     def build_head(self, args, dataset):
         """The (uninitialised) block between the backbone's features and the embedding."""
@@ -151,6 +158,9 @@ class Recipe:
         defaults.update(self.defaults)
         parser = build_parser(self.description or (self.__doc__ or '').strip(), defaults)
         self.add_options(parser)
+        group = parser.add_argument_group('loss') if self.loss_options else None
+        for options in self.loss_options:
+            options.add_to(group)
         return parser
 
     def parse_args(self, argv=None):
@@ -158,6 +168,8 @@ class Recipe:
         parser = self.parser()
         args = check_args(parser, parser.parse_args(sys.argv[1:] if argv is None else argv))
         self.check_options(parser, args)
+        for options in self.loss_options:
+            options.check(parser, args)
         return argparse.Namespace(**dict(vars(args), **self.derived_options(args)))
 
     def main(self, argv=None):

@@ -1,0 +1,171 @@
+"""Command-line options made from the loss constructors, so that each is declared once.
+
+A loss states its parameters once: their defaults in its constructor, their
+meaning in the ``Parameters:`` section of its docstring (``name (type): text``)
+and their ranges in its ``parameter_checks``. A script picks the parameters it
+offers as options (:class:`LossOptions`); their names are the playground's
+where the playground had the option (:data:`PLAYGROUND_FLAGS`), else the
+parameter's. The options are checked as they are parsed, by the loss's own
+checks, and every error names the option.
+"""
+import ast
+import contextlib
+import inspect
+import re
+
+from .losses import (
+    DirectionRegularizer,
+    DiscriminativeLoss,
+    FacilityLocationLoss,
+    LiftedStructLoss,
+    MultiSimilarityLoss,
+    PrototypeLoss,
+)
+from .losses.multi_similarity import OFFICIAL_CODE
+from .losses.npair import PairLoss
+from .losses.parameters import ParameterError, check_parameters
+from .losses.proxies import ProxyLoss
+from .losses.softmax import SoftmaxCrossEntropyLoss
+
+# Loss parameter -> the playground's option, where the two names differ (the mapping table).
+PLAYGROUND_FLAGS = {
+    ProxyLoss: {'scale': '--embedding-multiplier', 'smoothing': '--label-smooth'},
+    SoftmaxCrossEntropyLoss: {'smoothing': '--label-smooth'},
+    PairLoss: {'l2_reg': '--l2reg-weight', 'symmetric': '--symmetric-loss'},
+    FacilityLocationLoss: {'gamma': '--margin-multiplier'},
+    PrototypeLoss: {'num_classes': '--nc', 'num_support': '--ns', 'num_query': '--nq'},
+    LiftedStructLoss: {'form': '--lifted-form'},
+    MultiSimilarityLoss: {'alpha': '--ms-alpha', 'beta': '--ms-beta', 'base': '--ms-base',
+                          'epsilon': '--ms-epsilon'},
+    DiscriminativeLoss: {'scale': '--loss-scale'},
+    DirectionRegularizer: {'angle': '--dr-angle', 'sign': '--dr-sign'},
+}
+# Loss parameters that the scripts set from a shared option rather than a loss option.
+SHARED_FLAGS = {'embed_dim': '--embed-dim'}
+_DOC_LINE = re.compile(r'^(\s+)(\w+) \(([^)]*)\): (.*)$')
+_TYPES = {'float': float, 'int': int, 'str': str}
+
+
+def documented_parameters(cls):
+    """{parameter: (type text, description)} from the ``Parameters:`` sections of the
+    docstrings of ``cls`` and its bases (the nearest class's text wins)."""
+    found = {}
+    for klass in reversed(cls.__mro__):
+        lines = inspect.cleandoc(klass.__dict__.get('__doc__') or '').splitlines()
+        if 'Parameters:' not in lines:
+            continue
+        current, indent = None, None
+        for line in lines[lines.index('Parameters:') + 1:]:
+            match = _DOC_LINE.match(line)
+            if match and indent in (None, match.group(1)):
+                indent, current = match.group(1), match.group(2)
+                found[current] = (match.group(3), match.group(4))
+            elif current and line.startswith(indent + ' '):   # the description goes on
+                kind, text = found[current]
+                found[current] = (kind, text + ' ' + line.strip())
+            else:
+                break
+    return found
+
+
+def constructor_default(cls, name):
+    """The default of parameter ``name`` in the nearest constructor of ``cls`` that names it
+    (a subclass may pass it on in ``**kwargs``)."""
+    for klass in cls.__mro__:
+        parameters = inspect.signature(klass.__init__).parameters
+        if name in parameters:
+            return parameters[name].default
+    raise TypeError('%s: no constructor takes %r' % (cls.__name__, name))
+
+
+def _parameter_flags(cls):
+    flags = {}
+    for klass in reversed(cls.__mro__):
+        flags.update(PLAYGROUND_FLAGS.get(klass, {}))
+    return flags
+
+
+class LossOptions:
+    """The options of some parameters of ``loss`` (a class), for one script.
+
+    ``defaults`` holds the script's defaults where they are not the constructor's;
+    ``helps`` replaces a docstring description."""
+
+    def __init__(self, loss, parameters, defaults=None, helps=None):
+        self.loss, self.parameters = loss, list(parameters)
+        documented, flags = documented_parameters(loss), _parameter_flags(loss)
+        self.flags, self.specs = {}, {}
+        for name in self.parameters:
+            if name not in documented:
+                raise TypeError('%s: parameter %r has no "Parameters:" entry in its docstring'
+                                % (loss.__name__, name))
+            default = (defaults or {}).get(name, constructor_default(loss, name))
+            if default is inspect.Parameter.empty:
+                raise TypeError('%s: parameter %r needs a default from the script'
+                                % (loss.__name__, name))
+            kind, text = documented[name]
+            self.flags[name] = flags.get(name, '--' + name.replace('_', '-'))
+            self.specs[name] = self._spec(kind, default,
+                                          (helps or {}).get(name, text).rstrip('.'))
+
+    @staticmethod
+    def _spec(kind, default, help_text):
+        """add_argument keywords for a documented type: float, int, str, bool, one of ..."""
+        if kind == 'bool':
+            return dict(action='store_true', help=help_text)
+        spec = dict(default=default, help=help_text)
+        if kind.startswith('one of '):
+            choices = list(ast.literal_eval('(%s,)' % kind[len('one of '):]))
+            return dict(spec, type=type(choices[0]), choices=choices)
+        return dict(spec, type=_TYPES[kind])
+
+    def dest(self, name):
+        return self.flags[name][2:].replace('-', '_')
+
+    def add_to(self, parser):
+        for name in self.parameters:
+            parser.add_argument(self.flags[name], **self.specs[name])
+
+    def values(self, args):
+        """{parameter: its option's value} (None for an option left at a None default)."""
+        return {name: getattr(args, self.dest(name)) for name in self.parameters}
+
+    def check(self, parser, args):
+        """The loss's own checks on the options, as one-line parser errors naming them."""
+        try:
+            check_parameters(self.loss, **self.values(args))
+        except ParameterError as e:
+            parser.error(self.message(e))
+
+    def message(self, error):
+        flag = self.flags.get(error.parameter) or SHARED_FLAGS.get(error.parameter)
+        return error.message(flag or error.parameter)
+
+    @contextlib.contextmanager
+    def naming_options(self):
+        """Within the block a refused parameter is reported by its option's name."""
+        try:
+            yield
+        except ParameterError as e:
+            raise ValueError(self.message(e)) from None
+
+    def build(self, args, *positional, loss=None, **extra):
+        """``loss(*positional, **the options, **extra)`` (``loss``: a subclass of the
+        declared one); a refused parameter is named by its option."""
+        with self.naming_options():
+            return (loss or self.loss)(*positional, **dict(self.values(args), **extra))
+
+
+# Multi-similarity's options, shared by its script and Direction Regularization's.
+MULTI_SIMILARITY = LossOptions(MultiSimilarityLoss, ['alpha', 'beta', 'base', 'epsilon'])
+
+
+def add_official_switch(parser):
+    """``--ms-official``: multi-similarity with its official code's values."""
+    parser.add_argument('--ms-official', action='store_true',
+                        help='the official code\'s alpha 2, beta 40, lambda 0.5 instead')
+
+
+def multi_similarity_values(args):
+    """The loss's alpha, beta, base and epsilon: the options, or the official code's."""
+    return dict(OFFICIAL_CODE) if args.ms_official else MULTI_SIMILARITY.values(args)
