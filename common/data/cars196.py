@@ -18,7 +18,6 @@ DOWNLOAD = ('download car_ims.tgz and cars_annos.mat (Stanford Cars, "all images
             'annotations") and pass the folder holding both as --data-path')
 NUM_TRAIN_CLASSES = 98
 EXPECTED = {'train': (8054, 98), 'test': (8131, 98)}
-RECALL_KS = (1, 2, 4, 8, 16, 32)
 
 
 def _read_annotations(path):
@@ -74,4 +73,4 @@ def load_cars196(root, expected=EXPECTED):
             boxes=None if boxes is None else boxes[sel],
             class_names=names,
             hint='the dataset in %s is incomplete or not Cars196 (%s)' % (root, DOWNLOAD))
-    return RetrievalDataset(NAME, splits['train'], RECALL_KS, test=splits['test'])
+    return RetrievalDataset(NAME, splits['train'], test=splits['test'])

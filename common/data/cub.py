@@ -15,7 +15,6 @@ DOWNLOAD = ('download CUB_200_2011.tgz from https://www.vision.caltech.edu/datas
             'and pass the extracted CUB_200_2011 folder as --data-path')
 NUM_TRAIN_CLASSES = 100
 EXPECTED = {'train': (5864, 100), 'test': (5924, 100)}
-RECALL_KS = (1, 2, 4, 8, 16, 32)
 
 
 def _table(root, filename, ncols):
@@ -46,4 +45,4 @@ def load_cub(root, expected=EXPECTED):
             boxes=np.array([[float(v) for v in boxes[i][:4]] for i in sel]),
             class_names=class_names,
             hint='check images.txt and image_class_labels.txt in %s (%s)' % (root, DOWNLOAD))
-    return RetrievalDataset(NAME, splits['train'], RECALL_KS, test=splits['test'])
+    return RetrievalDataset(NAME, splits['train'], test=splits['test'])

@@ -11,7 +11,6 @@ from .split import DatasetError, RetrievalDataset, build_split, read_table, requ
 
 NAME = 'folder'
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm', '.pgm', '.tif', '.tiff', '.webp')
-RECALL_KS = (1, 2, 4, 8, 16, 32)
 log = logging.getLogger(__name__)
 
 
@@ -71,4 +70,4 @@ def load_folder(root, split_file=None, dataset=NAME, expected=None):
             class_keys=[c for c in members for _ in images[c]],
             expected=None if expected is None else expected[name],
             hint='the tree under %s changed; delete it to rebuild' % root)
-    return RetrievalDataset(dataset, splits['train'], RECALL_KS, test=splits['test'])
+    return RetrievalDataset(dataset, splits['train'], test=splits['test'])

@@ -66,6 +66,10 @@ class ImageSplit:
             self._by_class = [order[bounds[c]:bounds[c + 1]] for c in range(len(self.class_names))]
         return self._by_class
 
+# The Recall@K list of CUB, Cars196 and folder datasets (the playground's); SOP and In-Shop
+# have their own.
+SMALL_RECALL_KS = (1, 2, 4, 8, 16, 32)
+
 
 @dataclass
 class RetrievalDataset:
@@ -78,7 +82,7 @@ class RetrievalDataset:
     """
     name: str
     train: ImageSplit
-    recall_ks: Tuple[int, ...]
+    recall_ks: Tuple[int, ...] = SMALL_RECALL_KS
     test: Optional[ImageSplit] = None
     query: Optional[ImageSplit] = None
     gallery: Optional[ImageSplit] = None
