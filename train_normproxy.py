@@ -7,8 +7,7 @@ fixed one-hot proxies with --static-proxies); cross-entropy over
 cos / temperature with label smoothing. The first --warmup-epochs epochs
 train only the head and the proxies; then the optimiser restarts over all
 parameters. Adam (epsilon 1e-2), clipping at 10, shuffled batches of 75 (or
-P x K batches with --batch-k > 0). The playground took the softmax over
-+distance, i.e. over -cos with negated proxies; here it is +cos, the paper's.
+P x K batches with --batch-k > 0).
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options

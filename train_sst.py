@@ -7,8 +7,7 @@ against every other-class image. The authors' final settings: BN-Inception,
 512-d unnormalised embedding, neighbourhoods of 200, 5 targets, Adam 1e-4
 (the new embedding layer 10x), weight decay 1e-4, learning rate halved when
 the training loss stalls for 5 epochs, stop after 15 such epochs, at most
-150 epochs. (The authors' code meant the 10x rate for the embedding layer
-but, by an exhausted generator, left that layer untrained; here it trains.)
+150 epochs.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.loss_options import LossOptions

@@ -1,10 +1,8 @@
 """Full-batch k-means for NMI: scikit-learn's seeding, faiss Lloyd iterations.
 
-The playground clustered with scikit-learn's KMeans (greedy k-means++
-seeding, 10 restarts, lowest inertia kept) and, above 1,000 classes, with
-MiniBatchKMeans, which underestimates SOP's NMI badly. We keep
-scikit-learn's recipe where it is affordable and run the iterations in
-faiss on every point:
+scikit-learn's recipe (greedy k-means++ seeding, 10 restarts, lowest
+inertia kept) where it is affordable, and the Lloyd iterations in faiss on
+every point (never mini-batches: they underestimate SOP's NMI badly):
 
 * N*k*d <= 2e9 (CUB and Cars at any embedding size): greedy k-means++
   (``sklearn.cluster.kmeans_plusplus``), 10 restarts;
