@@ -66,8 +66,8 @@ class ImageSplit:
             self._by_class = [order[bounds[c]:bounds[c + 1]] for c in range(len(self.class_names))]
         return self._by_class
 
-# The Recall@K list of CUB, Cars196 and folder datasets (the playground's); SOP and In-Shop
-# have their own.
+# The Recall@K list of CUB, Cars196, folder and font datasets (the playground's); SOP and
+# In-Shop have their own.
 SMALL_RECALL_KS = (1, 2, 4, 8, 16, 32)
 
 

@@ -55,19 +55,18 @@ from .drawing import (
     SIGNATURE_SIZE,
     capital_form,
     draw_glyph,
-    forget_fonts,
     is_new_design,
     signature,
 )
 from .faces import faces_of_file, font_dirs, font_files
 from .glyphs import default_cache_dir as _glyphs_cache_dir
+from .parallel import job, run_tasks
 
 VERSION = 1
 MIN_DESIGNS = 2
 MIN_CLASSES = 4  # so that both halves hold at least two classes
 # Glyphs fill only part of their canvas; keep crops large, as for the glyphs dataset.
 MIN_CROP_AREA = 0.35
-RECALL_KS = (1, 2, 4, 8, 16, 32)
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'packages')
 log = logging.getLogger(__name__)
 
@@ -98,42 +97,16 @@ LATIN = FontSet('latin', string.digits + string.ascii_uppercase + string.ascii_l
 KANJI = FontSet('kanji', jis_level1_kanji(), 'the JIS level-1 kanji', 0.8, False, False)
 
 
-# --- processes -------------------------------------------------------------------------------
-
-_job = {}  # what every task of one _map shares, set once per process
-
-
-def _init_job(job):
-    _job.clear()
-    _job.update(job)
-
-
-def _map(func, items, processes, **job):
-    """``[func(item) for item in items]`` in ``processes`` processes sharing ``job``."""
-    if processes <= 1 or len(items) < 2:
-        _init_job(job)
-        try:
-            return [func(item) for item in items]
-        finally:
-            forget_fonts()  # workers exit; this process should not keep every face open
-    import multiprocessing
-    # spawn, not fork: the caller may already run MXNet's threads.
-    ctx = multiprocessing.get_context('spawn')
-    chunk = max(1, len(items) // (processes * 16))
-    with ctx.Pool(processes, _init_job, (job,)) as pool:
-        return list(pool.imap(func, items, chunksize=chunk))
-
-
 # --- finding the fonts ---------------------------------------------------------------------
 
 def _scan_file(path):
-    return faces_of_file(path, _job['fontset'])
+    return faces_of_file(path, job['fontset'])
 
 
 def scan_faces(fontset, files, processes=1):
     """The faces of ``files`` that map some of the characters, the first of each full name."""
     paths = [path for path, _ in files]
-    found = _map(_scan_file, paths, processes, fontset=fontset)
+    found = run_tasks(_scan_file, paths, processes, fontset=fontset)
     faces, names = [], set()
     for per_file in found:
         for face in per_file:
@@ -151,17 +124,17 @@ def _render_class(task):
     """Draw one class with every face that maps it; keep and write its distinct designs."""
     import cv2
     rank, char, face_ids = task
-    capital = char.upper() if _job['check_capitals'] and char.islower() else None
-    folder = os.path.join(_job['root'], class_folder(rank, char))
+    capital = char.upper() if job['check_capitals'] and char.islower() else None
+    folder = os.path.join(job['root'], class_folder(rank, char))
     os.makedirs(folder)
     kept, failed = [], []
     signatures = np.zeros((len(face_ids), SIGNATURE_SIZE ** 2), bool)
     for f in face_ids:
-        path, index, absent = _job['faces'][f]
+        path, index, absent = job['faces'][f]
         try:
-            pixels = draw_glyph(path, index, char, _job['em'], absent)
+            pixels = draw_glyph(path, index, char, job['em'], absent)
             if pixels is not None and capital:
-                twin = draw_glyph(path, index, capital, _job['em'])
+                twin = draw_glyph(path, index, capital, job['em'])
                 if twin is not None and capital_form(pixels, twin, char):
                     continue  # a caps-only or small-caps face: its 'g' is a G
         except (OSError, ValueError) as e:  # e.g. 'invalid opcode' in the Ume S4/S5 faces
@@ -175,7 +148,7 @@ def _render_class(task):
             kept.append(f)
             path = os.path.join(folder, 'f%04d.png' % f)
             if not cv2.imwrite(path, pixels):
-                raise OSError('%s: cannot write %s' % (_job['name'], path))
+                raise OSError('%s: cannot write %s' % (job['name'], path))
     return rank, kept, failed
 
 
@@ -232,7 +205,7 @@ def render(fontset, folder, files, dirs, num_classes=None, processes=None):
     tasks = [(rank, c, [f for f, face in enumerate(faces) if c in face.characters])
              for rank, c in enumerate(chars)]
     os.makedirs(folder)
-    results = _map(_render_class, tasks, processes, root=folder, em=fontset.em,
+    results = run_tasks(_render_class, tasks, processes, root=folder, em=fontset.em,
                    check_capitals=fontset.check_capitals, name=fontset.name,
                    faces=[(f.path, f.index, f.absent) for f in faces])
     classes = [[class_folder(rank, chars[rank]), chars[rank], len(kept)]
@@ -351,7 +324,7 @@ def load_fonts(fontset, root=None, num_classes=None, dirs=None, processes=None):
             fontset.name, name, paths=[p for _, p in images], class_keys=[k for k, _ in images],
             expected=(sum(n for _, _, n in part), len(part)),
             key_order=[key for key, _, _ in part], hint=hint)
-    return RetrievalDataset(fontset.name, splits['train'], RECALL_KS, test=splits['test'],
+    return RetrievalDataset(fontset.name, splits['train'], test=splits['test'],
                             min_crop_area=MIN_CROP_AREA)
 
 
