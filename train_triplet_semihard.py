@@ -13,7 +13,6 @@ class TripletSemiHard(Recipe):
     """Triplet loss with semi-hard negative mining."""
     name = 'triplet_semihard'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
-
     loss_options = (LossOptions(TripletSemiHardLoss, ['margin']),)
 
 
