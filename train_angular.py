@@ -14,7 +14,6 @@ class Angular(PairBatchRecipe):
     """Angular loss."""
     name = 'angular'
     defaults = dict(batch_size=128, epochs=30, lr=1e-5, factor=0.5, wd=1e-5, steps='10,20')
-
     loss_options = (LossOptions(AngularLoss, ['alpha', 'l2_reg', 'symmetric']),)
 
     def add_options(self, parser):

@@ -15,7 +15,6 @@ class Binomial(ClassBalancedRecipe):
     name = 'binomial'
     defaults = dict(embed_dim=512, batch_size=80, epochs=20, lr=1e-5, factor=0.5, wd=5e-4,
                     steps='12,16')
-
     loss_options = (LossOptions(BinomialDevianceLoss, ['alpha', 'beta', 'cost']),)
 
 

@@ -19,7 +19,6 @@ class Discriminative(Recipe):
     """Discriminative loss (upper bound on the triplet loss)."""
     name = 'discriminative'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
-
     loss_options = (LossOptions(DiscriminativeLoss, ['scale'], defaults={'scale': None}, helps={
         'scale': 'scale g of the loss (default: the playground\'s 3(C-1)(n/C-1)(n/C), which '
                  'needs --batch-size above the number of training classes)'}),)

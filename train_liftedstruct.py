@@ -16,7 +16,6 @@ class LiftedStruct(Recipe):
     """Lifted structured loss."""
     name = 'liftedstruct'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
-
     loss_options = (LossOptions(LiftedStructLoss, ['margin', 'form']),)
 
 

@@ -18,7 +18,6 @@ class Margin(ClassBalancedRecipe):
     name = 'margin'
     defaults = dict(batch_size=125, epochs=20, lr=1e-4, factor=0.5, wd=1e-5,
                     steps='12,14,16,18', save_model_prefix='margin_loss_model')
-
     loss_options = (LossOptions(MarginLoss, ['margin', 'beta', 'nu']),
                     LossOptions(DistanceWeightedSampler, ['cutoff', 'nonzero_loss_cutoff']))
 

@@ -25,7 +25,6 @@ class NormProxy(Recipe):
     name = 'normproxy'
     defaults = dict(batch_size=75, epochs=30, lr=1e-3, factor=0.1, wd=1e-4, steps='15',
                     embed_dim=2048)
-
     loss_options = (LossOptions(NormalizedSoftmaxLoss,
                                 ['temperature', 'smoothing', 'static_proxies']),)
 
