@@ -24,5 +24,5 @@ def test_finite_on_degenerate_batches(name, x, labels):
 def test_invalid_arguments():
     with pytest.raises(ValueError, match=r'num_classes must be an integer >= 2 \(got'):
         SoftmaxCrossEntropyLoss(1)
-    with pytest.raises(ValueError, match='label-smooth'):
+    with pytest.raises(ValueError, match=r'smoothing must be in \[0, 1\) \(got 1.0\)'):
         SoftmaxCrossEntropyLoss(3, 1.0)
