@@ -25,6 +25,7 @@ def test_cub_split_counts_boxes(cub):
     assert ds.recall_ks == (1, 2, 4, 8, 16, 32)
 
 
+@pytest.mark.slow
 def test_cub_wrong_count_names_expected_and_found(tmp_path):
     root = layouts.write_cub(str(tmp_path), train=5863)
     with pytest.raises(DatasetError, match='CUB: expected 5864 train images, found 5863'):
@@ -57,6 +58,7 @@ def test_cub_missing_index_file_says_where_to_download(tmp_path):
         get_dataset('CUB', str(tmp_path))
 
 
+@pytest.mark.slow
 def test_cars_official_layout(tmp_path):
     root = layouts.write_cars_mat(str(tmp_path))
     ds = get_dataset('CARS196', root, use_crops=True)
@@ -66,6 +68,7 @@ def test_cars_official_layout(tmp_path):
     assert ds.test.class_names[0] == 'Car 99'
 
 
+@pytest.mark.slow
 def test_cars_converted_folder_layout_and_wrong_counts(tmp_path):
     root = layouts.write_cars_folders(str(tmp_path))
     ds = get_dataset('cars196', root)
@@ -78,6 +81,7 @@ def test_cars_converted_folder_layout_and_wrong_counts(tmp_path):
         get_dataset('CARS196', root)
 
 
+@pytest.mark.slow
 def test_sop_official_split(tmp_path):
     root = layouts.write_sop(str(tmp_path))
     ds = get_dataset('SOP', root)
@@ -95,6 +99,7 @@ def test_sop_playground_style_class_count_is_rejected(tmp_path):
         get_dataset('SOP', root)
 
 
+@pytest.mark.slow
 def test_inshop_query_gallery_share_labels(tmp_path):
     root = layouts.write_inshop(str(tmp_path))
     ds = get_dataset('InShop', root)

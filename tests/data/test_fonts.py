@@ -83,6 +83,7 @@ def test_num_classes_takes_the_first_classes(ci_fonts, tmp_path):
         font_sets.load_latin(str(tmp_path), num_classes=3, dirs=[ci_fonts])
 
 
+@pytest.mark.slow
 def test_a_full_render_serves_every_num_classes(ci_fonts, tmp_path, monkeypatch):
     full = font_sets.load_latin(str(tmp_path), dirs=[ci_fonts])
     assert full.train.num_classes == 31 and full.test.num_classes == 31

@@ -2,6 +2,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from common.data import get_dataset
 from common.data.decode import read_image
@@ -38,6 +39,7 @@ def test_images_are_readable_and_varied(glyph_root):
     assert len({img.tobytes() for img in images}) == 6
 
 
+@pytest.mark.slow
 def test_rendering_is_deterministic(glyph_root, tmp_path):
     from common.data.fonts.glyphs import ensure_rendered
     other = ensure_rendered(str(tmp_path / 'again'))

@@ -33,7 +33,9 @@ def test_cosine_from_dot_products(angle):
         assert got == pytest.approx(reference_cosine(a, p, n, angle, 1e-3), abs=1e-10)
 
 
-@pytest.mark.parametrize('n,dim,classes,seed', [(8, 3, 2, 0), (12, 8, 3, 1), (16, 16, 4, 2)])
+@pytest.mark.parametrize('n,dim,classes,seed', [
+    (8, 3, 2, 0), (12, 8, 3, 1),
+    pytest.param(16, 16, 4, 2, marks=pytest.mark.slow)])  # about 2-2.5 s each here
 @pytest.mark.parametrize('angle,sign,gamma,margin', [('phi', 1.0, 0.3, 0.2),
                                                      ('theta', 1.0, 0.5, 0.3),
                                                      ('phi', -1.0, 0.3, 0.2),

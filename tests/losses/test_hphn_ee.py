@@ -11,8 +11,9 @@ def paired_batch(classes, per_class, dim, seed):
     return unit_rows(rng, classes * per_class, dim), np.repeat(np.arange(classes), per_class)
 
 
-@pytest.mark.parametrize('classes,per_class,dim,seed', [(2, 2, 3, 0), (3, 4, 8, 1),
-                                                        (4, 4, 16, 2)])
+@pytest.mark.parametrize('classes,per_class,dim,seed', [
+    (2, 2, 3, 0), (3, 4, 8, 1),
+    pytest.param(4, 4, 16, 2, marks=pytest.mark.slow)])  # 1-3.5 s each here
 @pytest.mark.parametrize('n_inner_pts', [0, 1, 2, 3])
 @pytest.mark.parametrize('margin,soft', [(1e-5, False), (0.3, False), (0.0, True)])
 def test_matches_reference(classes, per_class, dim, seed, n_inner_pts, margin, soft):

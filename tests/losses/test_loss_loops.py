@@ -19,7 +19,7 @@ NumPy inside a custom operator on another thread, so its functions are traced di
 Every Block class in those modules must have a factory below (or be a listed abstract
 base), so a new loss is covered as soon as it is added.
 
-    OMP_NUM_THREADS=2 python -m pytest -q tests/test_loss_loops.py
+    OMP_NUM_THREADS=2 python -m pytest -q tests/losses/test_loss_loops.py
 """
 import importlib
 import json

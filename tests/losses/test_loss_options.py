@@ -8,9 +8,8 @@ from common.loss_options import PLAYGROUND_FLAGS, LossOptions, documented_parame
 from common.losses import AngularLoss, NCALoss, RankedListLoss, StochasticSymmetricTripletLoss
 from common.losses.parameters import ParameterError
 from common.training.recipe import load_recipe
-from scripts import glyph_argv
+from script_runs import ROOT, glyph_argv
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, 'train_*.py')))
 
 

@@ -6,7 +6,9 @@ from loss_checks import assert_finite, assert_matches_reference, degenerate_batc
 from references.sst import sst_loss, sst_triplets
 
 
-@pytest.mark.parametrize('n,dim,classes,seed', [(8, 3, 2, 0), (12, 8, 3, 1), (16, 16, 4, 2)])
+@pytest.mark.parametrize('n,dim,classes,seed', [
+    (8, 3, 2, 0), (12, 8, 3, 1),
+    pytest.param(16, 16, 4, 2, marks=pytest.mark.slow)])  # up to 3 s here
 @pytest.mark.parametrize('n_targets', [1, 2, 5])
 def test_matches_reference(n, dim, classes, seed, n_targets):
     rng = np.random.RandomState(seed)

@@ -10,7 +10,7 @@ from common.models import EmbeddingHead, build_embedding_net, freeze_batchnorm, 
 from common.models.batchnorm import batchnorm_layers, bn_mode
 from common.records import read_manifest, read_records
 from common.training.checkpoint import ResumeError
-from scripts import glyph_argv, run, small_folder
+from script_runs import ROOT, TESTS, Interrupt, glyph_argv, interrupted, run, small_folder
 from train_dreml import DREML
 from train_sst import SST
 from train_triplet_semihard import TripletSemiHard
@@ -177,6 +177,8 @@ print(json.dumps(frozen_run_changes(TripletSemiHard, tiny_argv(sys.argv[1], sys.
 """
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_frozen_statistics_hold_under_amp(tiny_folder, tmp_path):
     """In a process of its own: AMP patches MXNet's operators for the rest of the process."""
     import json
@@ -185,10 +187,10 @@ def test_frozen_statistics_hold_under_amp(tiny_folder, tmp_path):
     import sys
     if not mx.runtime.Features().is_enabled('MKLDNN'):
         pytest.skip('this MXNet build has no MKLDNN, hence no bfloat16 AMP on the CPU')
-    tests = os.path.dirname(os.path.abspath(__file__))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(tests), tests]))
+    here = os.path.dirname(os.path.abspath(__file__))  # this module, imported by AMP_RUN
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, TESTS, here]))
     done = subprocess.run([sys.executable, '-c', AMP_RUN, str(tiny_folder), str(tmp_path)],
-                          cwd=tests, env=env, capture_output=True, text=True, timeout=600)
+                          cwd=here, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     statistics, affine, all_affine, _ = json.loads(done.stdout.strip().splitlines()[-1])
     assert statistics == [] and affine == all_affine and len(all_affine) == 8
@@ -246,8 +248,8 @@ def test_freezing_after_hybridizing_rebuilds_the_graph():
     assert changed(before, after, names_of(net, STATISTICS)) == set()
 
 
+@pytest.mark.integration
 def test_resume_refuses_another_batchnorm_mode_and_continues_the_same(tiny_folder, tmp_path):
-    from test_checkpoint import Interrupt, interrupted
     argv = tiny_argv(tiny_folder, tmp_path / 'cut', '--frozen-bn', epochs=2)
     with pytest.raises(Interrupt):
         run(interrupted(TripletSemiHard, 1, 2), argv)

@@ -26,7 +26,7 @@ def test_backbones_give_feature_vectors(name, size, dim):
     assert net(mx.nd.zeros((2, 3, size, size))).shape == (2, dim)
 
 
-@pytest.mark.parametrize('name', ['resnet50_v2', 'googlenet'])
+@pytest.mark.parametrize('name', [pytest.param('resnet50_v2', marks=pytest.mark.slow), 'googlenet'])
 def test_gluoncv_weights_load_from_a_file_and_drop_the_classifier(name, tmp_path):
     from gluoncv.model_zoo import get_model
     source = get_model(name, pretrained=False)

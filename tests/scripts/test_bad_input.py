@@ -8,7 +8,7 @@ from PIL import Image
 
 from common.records import read_manifest, read_records
 from layouts import write_cub
-from scripts import small_folder
+from script_runs import small_folder
 from train_margin import Margin
 from train_triplet_semihard import TripletSemiHard
 
@@ -201,6 +201,8 @@ class FullDiskAtEpoch(Margin):
         return super().on_epoch_end(state, loss)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_full_disk_while_saving_keeps_the_last_good_state(tree, tmp_path, capsys):
     full = Margin().main(margin(tree, tmp_path / 'full', epochs=3))
     results = tmp_path / 'r'

@@ -3,7 +3,7 @@ import ast
 import glob
 import os
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from script_runs import ROOT
 
 
 def test_common_is_imported_before_mxnet():

@@ -1,9 +1,11 @@
 import pytest
 
-from scripts import miniature_run
+from script_runs import miniature_run
 from train_angular import Angular
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('extra', [(), ('--angular-lambda', '2', '--symmetric-loss')])
 def test_miniature_run_raises_recall(extra, glyph_root, tmp_path):
     before, after, _ = miniature_run(Angular(), glyph_root, tmp_path, '--epoch-length', '30',

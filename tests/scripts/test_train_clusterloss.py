@@ -1,13 +1,19 @@
 """The facility-location script trains on the embedded dataset, in both batch modes."""
-from scripts import glyph_argv, miniature_run
+import pytest
+
+from script_runs import glyph_argv, miniature_run
 from train_clusterloss import ClusterLoss
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_miniature_run_raises_recall(glyph_root, tmp_path):
     before, after, _ = miniature_run(ClusterLoss(), glyph_root, tmp_path, '--lr', '1e-3')
     assert after > before + 5
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_class_balanced_batches_and_rmsprop(glyph_root, tmp_path):
     before, after, _ = miniature_run(ClusterLoss(), glyph_root, tmp_path, '--lr', '1e-3',
                                      '--iteration-per-epoch', '25', '--batch-k', '4',

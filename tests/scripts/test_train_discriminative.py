@@ -1,15 +1,16 @@
 """The discriminative-loss script: C-dimensional embeddings, a guarded scale, and training."""
-import os
 import subprocess
 import sys
 
 import pytest
 
 from common.data import get_dataset
-from scripts import glyph_argv, miniature_run
+from script_runs import ROOT, glyph_argv, miniature_run
 from train_discriminative import Discriminative
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_miniature_run_raises_recall(glyph_root, tmp_path):
     before, after, summary = miniature_run(Discriminative(), glyph_root, tmp_path, '--lr', '1e-3')
     assert after > before + 5
@@ -40,11 +41,12 @@ def test_batches_not_larger_than_the_classes_need_an_explicit_scale(glyph_root, 
         script.parse_args(glyph_argv(glyph_root, tmp_path, '--loss-scale', '-1'))
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_command_line_error_is_one_line(glyph_root, tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cmd = [sys.executable, 'train_discriminative.py'] + glyph_argv(glyph_root, tmp_path,
                                                                    batch_size=16)
-    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and 'Traceback' not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith(
         'train_discriminative.py: error: the discriminative loss scale')

@@ -2,12 +2,14 @@ import numpy as np
 import pytest
 
 from common.training import BatchSize
-from scripts import miniature_run
+from script_runs import miniature_run
 from train_dr import DirectionRegularization
 
 PK = ('--batch-k', '4', '--iteration-per-epoch', '30', '--lr', '1e-3')
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('loss,angle', [('triplet', 'phi'), ('proxynca', 'phi'),
                                         ('ms', 'theta')])
 def test_miniature_run_raises_recall(loss, angle, glyph_root, tmp_path):
@@ -17,6 +19,7 @@ def test_miniature_run_raises_recall(loss, angle, glyph_root, tmp_path):
     assert np.isfinite(summary['last']['R@1']['mean'])
 
 
+@pytest.mark.slow
 def test_duplicate_images_in_batches_train_without_nan(glyph_root, tmp_path):
     # Every pair of a batch is one image twice (K=2, classes of one image would do the same):
     # anchor == positive before augmentation; a public reproduction hit 0/0 here.

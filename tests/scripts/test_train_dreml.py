@@ -13,10 +13,12 @@ from common.training.ensemble import (
     first_best,
     meta_class_maps,
 )
-from scripts import glyph_argv, miniature_run, run
+from script_runs import glyph_argv, miniature_run, run
 from train_dreml import DREML
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_miniature_run_raises_recall_and_members_add_up(glyph_root, tmp_path):
     before, after, summary = miniature_run(DREML(), glyph_root, tmp_path, '-L', '3', '-D', '8',
                                            '--lr', '1e-3', epochs=2)
@@ -48,6 +50,8 @@ def test_ensemble_embedding_concatenates_members():
     assert emb.shape == (3, 6) and labels.tolist() == [0, 1, 2]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_resume_continues_an_interrupted_run_to_the_same_result(glyph_root, tmp_path,
                                                                 monkeypatch):
     argv = ['-L', '2', '-D', '6', '--lr', '1e-3', '--no-nmi', '--steps', '0']
@@ -98,6 +102,8 @@ def test_store_keeps_members_atomically(tmp_path):
     assert emb.shape == (2, 3) and labels.tolist() == [0, 1]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_validation_chooses_the_ensemble_size_and_scores_the_test_split_once(glyph_root,
                                                                             tmp_path):
     summary = run(DREML(), glyph_argv(glyph_root, tmp_path, '-L', '2', '-D', '6', '--lr', '1e-3',

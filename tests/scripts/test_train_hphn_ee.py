@@ -2,13 +2,15 @@ import pytest
 
 from common.data import get_dataset
 from common.training import BatchSize
-from scripts import glyph_argv, miniature_run
+from script_runs import glyph_argv, miniature_run
 from train_hphn_ee import HPHNEmbeddingExpansion
 
 SMALL = ('--model', 'small', '--embed-dim', '64', '--image-size', '32', '--batch-k', '8',
          '--iteration-per-epoch', '30', '--lr', '1e-3', '--eval-every', '1')
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('n_inner_pts', ['2', '0'])
 def test_miniature_run_raises_recall(n_inner_pts, glyph_root, tmp_path):
     before, after, _ = miniature_run(HPHNEmbeddingExpansion(), glyph_root, tmp_path, *SMALL,

@@ -1,11 +1,14 @@
 import numpy as np
+import pytest
 
 from common.records import read_records
 from common.training import BatchSize
-from scripts import glyph_argv, miniature_run
+from script_runs import glyph_argv, miniature_run
 from train_margin import Margin
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_miniature_run_raises_recall(glyph_root, tmp_path):
     before, after, _ = miniature_run(Margin(), glyph_root, tmp_path, '--batch-k', '4',
                                      '--iteration-per-epoch', '30', '--lr', '1e-3')

@@ -6,10 +6,12 @@ import pytest
 from common.data import get_dataset
 from common.models.norm_softmax_head import NormSoftmaxHead, WeightNormalizedDense
 from common.training import BatchSize
-from scripts import glyph_argv, miniature_run
+from script_runs import glyph_argv, miniature_run
 from train_normproxy import NormProxy
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('extra,epochs', [
     ((), 3), (('--batch-k', '4', '--no-dropout'), 3),
     # Fixed one-hot proxies first pull the embedding onto the training classes' axes, which
@@ -21,6 +23,8 @@ def test_miniature_run_raises_recall(extra, epochs, glyph_root, tmp_path):
     assert after > before + 5
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_binarized_embeddings_are_evaluated(glyph_root, tmp_path):
     before, after, _ = miniature_run(NormProxy(), glyph_root, tmp_path, '--embed-dim', '64',
                                      '--binarize', epochs=2)

@@ -2,7 +2,7 @@
 import pytest
 
 from common.training import BatchSize
-from scripts import glyph_argv, miniature_run
+from script_runs import glyph_argv, miniature_run
 from train_binomial import Binomial
 from train_contrastive import Contrastive
 from train_liftedstruct import LiftedStruct
@@ -13,6 +13,8 @@ from train_npairs import NPairs
 PK = ('--batch-k', '4', '--iteration-per-epoch', '30', '--lr', '1e-3')
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('script,extra,batch_size', [
     (LiftedStruct, ('--lr', '1e-3'), 64),
     (LiftedStruct, ('--lr', '1e-3', '--lifted-form', 'hard'), 64),

@@ -5,10 +5,12 @@ import pytest
 from common.data import get_dataset
 from common.data.samplers import EpisodeBatchSampler
 from common.training import BatchSize
-from scripts import glyph_argv, miniature_run
+from script_runs import glyph_argv, miniature_run
 from train_prototype import Prototype
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_miniature_run_raises_recall(glyph_root, tmp_path):
     before, after, _ = miniature_run(Prototype(), glyph_root, tmp_path, '--lr', '1e-3',
                                      '--nc', '8', '--ns', '3', '--nq', '3',

@@ -4,10 +4,12 @@ import pytest
 from common.data.samplers import NeighbourhoodBatchSampler
 from common.records import read_records
 from common.training.schedule import Plateau
-from scripts import miniature_run
+from script_runs import miniature_run
 from train_sst import SST
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_miniature_run_raises_recall(glyph_root, tmp_path):
     before, after, _ = miniature_run(SST(), glyph_root, tmp_path, '--lr', '1e-3', '--embed-dim',
                                      '64', '--logfile', 'train_sst.log')
@@ -51,6 +53,8 @@ def test_plateau_halves_then_stops():
     assert plateau.exhausted
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_early_stop_ends_the_run(glyph_root, tmp_path):
     miniature_run(SST(), glyph_root, tmp_path, '--lr', '1e-9', '--embed-dim', '16',
                   '--early-stop-patience', '1', '--plateau-patience', '0',

@@ -6,12 +6,14 @@ import sys
 import cv2
 import mxnet as mx
 import numpy as np
+import pytest
 
 from common.records import read_records
-from scripts import glyph_argv, run
+from script_runs import ROOT, glyph_argv, run
 from train_triplet_semihard import TripletSemiHard
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Whole runs and command lines, in this process and in others: more than a couple of seconds.
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 def test_miniature_run_raises_recall(glyph_root, tmp_path):

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from common.tools import batchnorm_drift
-from scripts import small_folder
+from script_runs import small_folder
 
 
 def test_drift_moves_the_statistics_in_training_mode_only(glyph_root, tmp_path, capsys):

@@ -6,7 +6,11 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from script_runs import ROOT
+
+# Each test runs a command line in a process of its own.
+pytestmark = pytest.mark.integration
+
 # (old name, new name) of each command line.
 COMMANDS = [
     ('common.benchmark', 'common.tools.kanji_benchmark'),

@@ -8,9 +8,8 @@ from common.data.fonts.faces import FONT_DIRS_ENV
 from common.tools import kanji_benchmark
 from common.tools.reports.collect import collect_runs
 from common.training.recipe import load_recipe
-from scripts import run
+from script_runs import ROOT, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FROZEN_SMOKE = ['triplet_semihard', 'no_training']
 
 
@@ -63,6 +62,8 @@ def smoke_results(tmp_path_factory, ci_fonts):
     return results
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_the_smoke_version_of_every_entry_runs_and_is_recorded(smoke_results):
     runs = collect_runs(smoke_results)
     assert len(runs) == len(kanji_benchmark.ENTRIES) + len(FROZEN_SMOKE)
@@ -78,6 +79,8 @@ def test_the_smoke_version_of_every_entry_runs_and_is_recorded(smoke_results):
     assert baseline['R@1'].nunique() == 1
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_the_report_writes_the_table_and_the_chart(smoke_results, tmp_path):
     out = str(tmp_path / 'board')
     kanji_benchmark.report(smoke_results, out)

@@ -4,7 +4,6 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from test_reports_collect import metrics_of, write_invocation
 
 from common.tools.reports import collect_runs
 from common.tools.reports.leaderboard import (
@@ -15,6 +14,7 @@ from common.tools.reports.leaderboard import (
     to_markdown,
     write_leaderboard,
 )
+from report_records import metrics_of, write_invocation, write_two_modes
 
 MARGIN_R1 = [51.5, 53.25, 49.0]
 NPAIRS_R1 = [60.0, 58.5]
@@ -123,20 +123,6 @@ def test_cli_errors_name_the_problem(results, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([results, '--out', str(tmp_path / 'b'), '--metrics', 'R@3'])
     assert '--metrics R@3: not recorded' in capsys.readouterr().err
-
-
-def write_two_modes(folder):
-    """Margin and a baseline in both BatchNorm modes (the trained ones recorded before the
-    option existed), and N-pairs frozen only; returns ``folder``."""
-    write_invocation(folder, 'train_margin', 'i1', [metrics_of(r) for r in (50.0, 52.0)])
-    write_invocation(folder, 'train_margin_frozen', 'i2', [metrics_of(r) for r in (70.0, 74.0)],
-                     batchnorm='frozen')
-    write_invocation(folder, 'train_base', 'i3', [metrics_of(60.0)], extra_args={'epochs': 0})
-    write_invocation(folder, 'train_base_frozen', 'i4', [metrics_of(60.0)],
-                     extra_args={'epochs': 0}, batchnorm='frozen')
-    write_invocation(folder, 'train_npairs', 'i5', [metrics_of(65.0)], script='npairs',
-                     batchnorm='frozen')
-    return folder
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import matplotlib.image
 import numpy as np
 import pytest
 from matplotlib.container import BarContainer, ErrorbarContainer
-from test_reports_collect import metrics_of, write_invocation
-from test_reports_leaderboard import write_two_modes
 
 from common.tools.reports import collect_runs
 from common.tools.reports.leaderboard import leaderboard, side_by_side
@@ -19,6 +17,7 @@ from common.tools.reports.plots import (
     side_by_side_chart,
     study_plot,
 )
+from report_records import metrics_of, write_invocation, write_two_modes
 
 SCRIPTS = ('margin', 'npairs', 'angular', 'prototype')
 DIMS = (64, 128, 256)

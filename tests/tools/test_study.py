@@ -7,8 +7,7 @@ import pytest
 
 from common.tools import study
 from common.tools.reports.collect import collect_runs
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from script_runs import ROOT
 
 
 def test_commands_vary_one_option_and_set_seeds_and_names():
@@ -48,6 +47,8 @@ def test_an_unreadable_manifest_in_the_results_folder_is_a_one_line_error(tmp_pa
                               % (tmp_path / 'train_margin_embed8.manifest.json'))
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_study_runs_every_point_and_a_rerun_skips_finished_ones(glyph_root, tmp_path):
     results = str(tmp_path / 'study')
     argv = [sys.executable, '-m', 'common.tools.study', 'embed-dim', '--script', 'train_margin.py',

@@ -9,7 +9,7 @@ import pytest
 
 from common.records import read_manifest, read_records
 from common.training.checkpoint import ResumeError
-from scripts import glyph_argv, run
+from script_runs import ROOT, Interrupt, glyph_argv, interrupted, run
 from train_margin import Margin
 from train_sst import SST
 
@@ -18,9 +18,6 @@ from train_sst import SST
 MARGIN = ('--batch-k', '4', '--iteration-per-epoch', '6', '--lr', '1e-3', '--no-nmi',
           '--number-of-runs', '2', '--val-classes', '6', '--steps', '2',
           '--save-model-prefix', 'none')
-
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def start_until_epoch(argv, results, epoch, timeout=120):
@@ -39,24 +36,12 @@ def start_until_epoch(argv, results, epoch, timeout=120):
     return process, command, env
 
 
-class Interrupt(Exception):
-    pass
-
-
-def interrupted(script_class, at_run, at_epoch):
-    """The script, raising at the start of one epoch as a kill would stop it."""
-    class Interrupted(script_class):
-        def on_epoch_start(self, state):
-            if (state.run, state.epoch) == (at_run, at_epoch):
-                raise Interrupt()
-            super().on_epoch_start(state)
-    return Interrupted()
-
-
 def run_records(results, stem):
     return read_records(str(results / (stem + '.jsonl')), 'run')
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('at_run,at_epoch', [(1, 2), (2, 3)])
 def test_resume_equals_an_uninterrupted_run(glyph_root, tmp_path, at_run, at_epoch):
     full = run(Margin(), glyph_argv(glyph_root, tmp_path / 'full', *MARGIN, epochs=3))
@@ -79,6 +64,8 @@ def test_resume_equals_an_uninterrupted_run(glyph_root, tmp_path, at_run, at_epo
     assert not os.path.exists(cut_dir / 'train_margin.state')  # removed once finished
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_resume_restores_script_state_kept_in_extra(glyph_root, tmp_path):
     # SST keeps its plateau schedule (best loss, patience counters) in state.extra.
     argv = ('--lr', '1e-3', '--no-nmi', '--save-model-prefix', 'none', '--steps', '0',
@@ -90,6 +77,7 @@ def test_resume_restores_script_state_kept_in_extra(glyph_root, tmp_path):
     assert run(SST(), cut + ['--resume']) == full
 
 
+@pytest.mark.integration
 def test_resume_refuses_changed_options(glyph_root, tmp_path):
     argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=3)
     with pytest.raises(Interrupt):
@@ -98,6 +86,8 @@ def test_resume_refuses_changed_options(glyph_root, tmp_path):
         run(Margin(), argv + ['--resume', '--lr', '1e-2'])
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_state_saved_before_an_option_existed_resumes_at_its_default(glyph_root, tmp_path):
     """A toolkit update that adds an option must not strand the runs in progress."""
     import json
@@ -113,6 +103,7 @@ def test_a_state_saved_before_an_option_existed_resumes_at_its_default(glyph_roo
     assert run(Margin(), argv + ['--resume'])['runs'] == 2
 
 
+@pytest.mark.integration
 def test_resume_without_a_saved_state_starts_afresh(glyph_root, tmp_path):
     argv = glyph_argv(glyph_root, tmp_path, '--batch-k', '4', '--iteration-per-epoch', '3',
                       '--lr', '1e-3', '--no-nmi', '--skip-pretrain-validation', epochs=1)
@@ -120,6 +111,8 @@ def test_resume_without_a_saved_state_starts_afresh(glyph_root, tmp_path):
     assert summary['runs'] == 1 and not os.path.exists(tmp_path / 'train_margin.state')
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_terminated_process_says_interrupted_and_resumes_to_the_same_result(glyph_root,
                                                                              tmp_path):
     argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=4)
@@ -134,6 +127,8 @@ def test_a_terminated_process_says_interrupted_and_resumes_to_the_same_result(gl
     assert resumed == full
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_sigkill_mid_epoch_then_resume_gives_the_uninterrupted_result(glyph_root, tmp_path):
     """No handler runs on SIGKILL: only what was already on disk counts."""
     argv = glyph_argv(glyph_root, tmp_path, *MARGIN, epochs=4)

@@ -12,9 +12,7 @@ import pytest
 
 from common.records import read_manifest, read_records
 from common.training.distributed import ShardedBatches, check_kvstore
-from scripts import small_folder
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from script_runs import ROOT, small_folder
 
 
 def test_kvstore_values_that_cannot_work_are_named(monkeypatch):
@@ -79,6 +77,8 @@ def trained(path):
             if not k.endswith(('running_mean', 'running_var'))}
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('batchnorm', [[], ['--frozen-bn']], ids=['bn-train', 'bn-frozen'])
 def test_two_workers_on_loopback_train_as_one_process_with_two_devices(glyph_root, tmp_path,
                                                                        batchnorm):

@@ -11,7 +11,7 @@ from common.records import Recorder, read_records
 from common.training import NonFiniteError, ParamGroup, Recipe, RunState, fit
 from common.training.faults import MAX_FAULTS_WRITTEN
 from common.training.loop import train_epoch
-from scripts import glyph_argv, run
+from script_runs import ROOT, TESTS, glyph_argv, run
 
 
 class NaNAfter(HybridBlock):
@@ -185,6 +185,7 @@ def test_a_nonfinite_batch_is_written_so_that_it_can_be_reproduced(glyph_root, t
     np.testing.assert_allclose(again, embeddings, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_skipping_nonfinite_batches_is_counted_in_the_records(glyph_root, tmp_path):
     from common.records import read_records
     script = Script(NaNAfter(2, once=True))
@@ -202,6 +203,7 @@ def test_skipping_nonfinite_batches_is_counted_in_the_records(glyph_root, tmp_pa
     assert '1 non-finite batches skipped' in open(tmp_path / 'train_looptest.log').read()
 
 
+@pytest.mark.slow
 def test_an_epoch_of_only_nonfinite_batches_stops_even_when_skipping(glyph_root, tmp_path):
     with pytest.raises(NonFiniteError, match='every one of its .* batches had a non-finite'):
         run(Script(NaNAfter(after=1)), glyph_argv(glyph_root, tmp_path,
@@ -211,6 +213,7 @@ def test_an_epoch_of_only_nonfinite_batches_stops_even_when_skipping(glyph_root,
     assert len(os.listdir(tmp_path / 'train_looptest.nonfinite')) == MAX_FAULTS_WRITTEN
 
 
+@pytest.mark.slow
 def test_a_run_stopped_by_a_nan_resumes_skipping_such_batches(glyph_root, tmp_path):
     from common.records import read_manifest, read_records
     argv = glyph_argv(glyph_root, tmp_path, '--skip-pretrain-validation', '--no-nmi', epochs=2)
@@ -224,14 +227,13 @@ def test_a_run_stopped_by_a_nan_resumes_skipping_such_batches(glyph_root, tmp_pa
     assert [r['epoch'] for r in records if r['kind'] == 'epoch'] == [1, 2]
 
 
-
 AMP_RUN = """
 import json, sys
 import numpy as np
 from mxnet.gluon import HybridBlock
 from common.losses import TripletSemiHardLoss
-from scripts import glyph_argv, run
-from test_training_loop import Script
+from script_runs import glyph_argv, run
+from test_loop import Script
 
 seen = []
 
@@ -253,6 +255,8 @@ print(json.dumps({'dtypes': sorted(set(seen)), 'plain': plain, 'amp': amp}))
 """
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_amp_trains_with_finite_losses_and_float32_loss_inputs(glyph_root, tmp_path):
     """bfloat16 on the CPU (MKLDNN builds): the loss block receives float32 embeddings, the
     losses stay finite, and the untrained network scores as it does in float32. In a process
@@ -262,10 +266,10 @@ def test_amp_trains_with_finite_losses_and_float32_loss_inputs(glyph_root, tmp_p
     import sys
     if not mx.runtime.Features().is_enabled('MKLDNN'):
         pytest.skip('this MXNet build has no MKLDNN, hence no bfloat16 AMP on the CPU')
-    tests = os.path.dirname(os.path.abspath(__file__))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(tests), tests]),
+    here = os.path.dirname(os.path.abspath(__file__))  # this module, imported by AMP_RUN
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, TESTS, here]),
                OMP_NUM_THREADS='1')  # bfloat16 is emulated here; one thread keeps it steady
-    done = subprocess.run([sys.executable, '-c', AMP_RUN, glyph_root, str(tmp_path)], cwd=tests,
+    done = subprocess.run([sys.executable, '-c', AMP_RUN, glyph_root, str(tmp_path)], cwd=here,
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])

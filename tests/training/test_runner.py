@@ -5,19 +5,21 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from common.evaluation import evaluate
 from common.evaluation.embeddings_file import load_embeddings
 from common.records import read_manifest, read_records
 from common.training import run_setup
-from scripts import glyph_argv, run
+from script_runs import ROOT, glyph_argv, run
 from train_margin import Margin
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = ('--batch-k', '4', '--iteration-per-epoch', '4', '--lr', '1e-3', '--no-nmi',
          '--save-model-prefix', 'none', '--seed', '7')
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_manifest_holds_what_reproduces_the_run(glyph_root, tmp_path):
     first = tmp_path / 'first'
     summary = Margin().main(glyph_argv(glyph_root, first, *QUICK, epochs=2))
@@ -59,6 +61,8 @@ def count_test_evaluations(monkeypatch):
     return calls
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_validation_selection_scores_the_test_split_once_per_run(glyph_root, tmp_path,
                                                                  monkeypatch):
     calls = count_test_evaluations(monkeypatch)
@@ -90,6 +94,8 @@ def test_validation_selection_scores_the_test_split_once_per_run(glyph_root, tmp
         assert again == r['best']
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_test_selection_saves_the_best_epochs_embeddings(glyph_root, tmp_path):
     run(Margin(), glyph_argv(glyph_root, tmp_path, *QUICK, '--save-embeddings', epochs=2))
     best = read_records(str(tmp_path / 'train_margin.jsonl'), 'run')[0]['best']
@@ -124,6 +130,8 @@ def test_zero_epochs_needs_the_pretrain_evaluation(glyph_root, tmp_path, capsys)
     assert '--epochs 0 evaluates the untrained network only' in capsys.readouterr().err
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_the_same_seed_gives_the_same_metrics_with_data_workers(glyph_root, tmp_path):
     """Augmentations are drawn from per-sample seeds, so two worker processes decoding in any
     order give the same batches; the CPU arithmetic is then the same run after run."""
