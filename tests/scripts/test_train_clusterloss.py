@@ -1,24 +1,7 @@
-"""The facility-location script trains on the embedded dataset, in both batch modes."""
-import pytest
-
-from script_runs import glyph_argv, miniature_run
+"""The facility-location script: its learning-rate schedule (its training runs, in both batch
+modes, are rows of test_miniature_runs.py)."""
+from script_runs import glyph_argv
 from train_clusterloss import ClusterLoss
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_miniature_run_raises_recall(glyph_root, tmp_path):
-    before, after, _ = miniature_run(ClusterLoss(), glyph_root, tmp_path, '--lr', '1e-3')
-    assert after > before + 5
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_class_balanced_batches_and_rmsprop(glyph_root, tmp_path):
-    before, after, _ = miniature_run(ClusterLoss(), glyph_root, tmp_path, '--lr', '1e-3',
-                                     '--iteration-per-epoch', '25', '--batch-k', '4',
-                                     '--optimizer', 'rmsprop', '--pam-iterations', '2')
-    assert after > before + 5
 
 
 def test_rmsprop_decays_the_learning_rate_every_epoch(glyph_root, tmp_path):

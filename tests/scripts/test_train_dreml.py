@@ -13,25 +13,8 @@ from common.training.ensemble import (
     first_best,
     meta_class_maps,
 )
-from script_runs import glyph_argv, miniature_run, run
+from script_runs import glyph_argv, run
 from train_dreml import DREML
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_miniature_run_raises_recall_and_members_add_up(glyph_root, tmp_path):
-    before, after, summary = miniature_run(DREML(), glyph_root, tmp_path, '-L', '3', '-D', '8',
-                                           '--lr', '1e-3', epochs=2)
-    assert after > before + 5
-    state = json.load(open(tmp_path / 'dreml_members' / 'state.json'))
-    assert state['finished'] == [0, 1, 2]
-    r1 = [state['metrics'][str(m)]['R@1'] for m in range(3)]
-    assert r1[2] > r1[0]  # the ensemble beats its first member
-    assert summary['last']['R@1']['mean'] == r1[2]
-    assert not list((tmp_path / 'dreml_members').glob('*.params'))  # --save-model-prefix none
-    epochs = read_records(str(tmp_path / 'train_dreml.jsonl'), 'epoch')
-    assert [(r['member'], r['epoch']) for r in epochs] == [(1, 0), (1, 1), (1, 2), (2, 1), (2, 2),
-                                                          (3, 1), (3, 2)]
 
 
 def test_meta_classes_are_balanced_random_groupings():

@@ -2,20 +2,8 @@ import pytest
 
 from common.data import get_dataset
 from common.training import BatchSize
-from script_runs import glyph_argv, miniature_run
+from script_runs import glyph_argv
 from train_hphn_ee import HPHNEmbeddingExpansion
-
-SMALL = ('--model', 'small', '--embed-dim', '64', '--image-size', '32', '--batch-k', '8',
-         '--iteration-per-epoch', '30', '--lr', '1e-3', '--eval-every', '1')
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-@pytest.mark.parametrize('n_inner_pts', ['2', '0'])
-def test_miniature_run_raises_recall(n_inner_pts, glyph_root, tmp_path):
-    before, after, _ = miniature_run(HPHNEmbeddingExpansion(), glyph_root, tmp_path, *SMALL,
-                                     '--n-inner-pts', n_inner_pts)
-    assert after > before + 5
 
 
 def test_official_defaults_and_epoch_length(glyph_root, tmp_path):

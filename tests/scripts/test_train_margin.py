@@ -1,20 +1,8 @@
 import numpy as np
-import pytest
 
-from common.records import read_records
 from common.training import BatchSize
-from script_runs import glyph_argv, miniature_run
+from script_runs import glyph_argv
 from train_margin import Margin
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_miniature_run_raises_recall(glyph_root, tmp_path):
-    before, after, _ = miniature_run(Margin(), glyph_root, tmp_path, '--batch-k', '4',
-                                     '--iteration-per-epoch', '30', '--lr', '1e-3')
-    assert after > before + 5
-    config = read_records(str(tmp_path / 'train_margin.jsonl'), 'config')[0]['args']
-    assert config['lr_beta'] == 0.1 and config['nonzero_loss_cutoff'] == 1.4
 
 
 def test_beta_has_its_own_sgd_and_is_learned_per_class(glyph_root, tmp_path):

@@ -1,4 +1,5 @@
-"""The NormSoftmax script: head, warm-up, options, and training on the embedded dataset."""
+"""The NormSoftmax script: head, warm-up, options and binarized embeddings (its training runs
+are rows of test_miniature_runs.py)."""
 import mxnet as mx
 import numpy as np
 import pytest
@@ -6,29 +7,12 @@ import pytest
 from common.data import get_dataset
 from common.models.norm_softmax_head import NormSoftmaxHead, WeightNormalizedDense
 from common.training import BatchSize
-from script_runs import glyph_argv, miniature_run
+from script_runs import glyph_argv
 from train_normproxy import NormProxy
 
 
-@pytest.mark.slow
-@pytest.mark.integration
-@pytest.mark.parametrize('extra,epochs', [
-    ((), 3), (('--batch-k', '4', '--no-dropout'), 3),
-    # Fixed one-hot proxies first pull the embedding onto the training classes' axes, which
-    # costs test recall for a few epochs before it rises.
-    (('--static-proxies', '--similarity', 'cosine', '--warmup-epochs', '0'), 6)])
-def test_miniature_run_raises_recall(extra, epochs, glyph_root, tmp_path):
-    before, after, _ = miniature_run(NormProxy(), glyph_root, tmp_path, '--embed-dim', '64',
-                                     *extra, epochs=epochs)
-    assert after > before + 5
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_binarized_embeddings_are_evaluated(glyph_root, tmp_path):
-    before, after, _ = miniature_run(NormProxy(), glyph_root, tmp_path, '--embed-dim', '64',
-                                     '--binarize', epochs=2)
-    assert after > before
+def test_binarized_test_embeddings_are_the_signs():
+    # The --binarize run itself is a row of test_miniature_runs.py.
     assert NormProxy().test_embeddings(type('A', (), {'binarize': True}),
                                        np.array([[-0.5, 0.0, 0.2]])).tolist() == [[0, 0, 1]]
 

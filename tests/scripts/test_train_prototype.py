@@ -1,21 +1,13 @@
-"""The prototypical-network script trains on episodes of the embedded dataset."""
+"""The prototypical-network script: its episodes and their options (its training run is a row
+of test_miniature_runs.py)."""
 import numpy as np
 import pytest
 
 from common.data import get_dataset
 from common.data.samplers import EpisodeBatchSampler
 from common.training import BatchSize
-from script_runs import glyph_argv, miniature_run
+from script_runs import glyph_argv
 from train_prototype import Prototype
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_miniature_run_raises_recall(glyph_root, tmp_path):
-    before, after, _ = miniature_run(Prototype(), glyph_root, tmp_path, '--lr', '1e-3',
-                                     '--nc', '8', '--ns', '3', '--nq', '3',
-                                     '--iteration-per-epoch', '25')
-    assert after > before + 5
 
 
 def test_episode_layout_and_distinct_images():

@@ -1,29 +1,10 @@
-import os
 
-import pytest
 
 from common.data import get_dataset
 from common.models import build_embedding_net, get_backbone
 from common.training import BatchSize
-from script_runs import glyph_argv, miniature_run
+from script_runs import glyph_argv
 from train_proxy import Proxy
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-@pytest.mark.parametrize('loss', ['nca', 'xentropy', 'triplet'])
-def test_miniature_run_raises_recall(loss, glyph_root, tmp_path):
-    before, after, _ = miniature_run(Proxy(), glyph_root, tmp_path, '--loss', loss)
-    assert after > before + 5
-    assert os.path.isfile(tmp_path / ('train_proxy_%s.jsonl' % loss))  # named as the playground
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_class_balanced_mode(glyph_root, tmp_path):
-    before, after, _ = miniature_run(Proxy(), glyph_root, tmp_path, '--loss', 'nca',
-                                     '--iteration-per-epoch', '20', '--batch-k', '4')
-    assert after > before + 5
 
 
 def test_three_learning_rates_or_one(glyph_root, tmp_path):

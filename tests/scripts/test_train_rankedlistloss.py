@@ -1,18 +1,8 @@
 import mxnet as mx
-import pytest
 
 from common.models import build_embedding_net, get_backbone
-from script_runs import glyph_argv, miniature_run
+from script_runs import glyph_argv
 from train_rankedlistloss import RankedList
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_miniature_run_raises_recall(glyph_root, tmp_path):
-    before, after, _ = miniature_run(RankedList(), glyph_root, tmp_path, '--batch-k', '3',
-                                     '--iteration-per-epoch', '30', '--lr', '1e-3',
-                                     '--bottleneck-layers', '128', batch_size=60)
-    assert after > before + 5
 
 
 def test_embedding_learns_10x_faster_after_inception_bn(glyph_root, tmp_path):
