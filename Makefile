@@ -13,7 +13,7 @@ DEMO_ARGS ?= --dataset glyphs --model small --no-pretrained --image-size 32 --ep
 	--val-classes 6 --save-embeddings
 DEMO_STEM := results/train_dr_triplet_demo
 
-.PHONY: install demo test clean
+.PHONY: install demo test test-fast test-slow clean
 
 install: $(STAMP)
 
@@ -35,8 +35,18 @@ demo: $(STAMP)
 	$(VENV)/bin/python -m common.tools.visualize tsne $(DEMO_STEM)_embeddings.npz \
 		--out results/plots/demo_tsne
 
+# Every test (the README's and CI's command).
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
+
+# The unit tests: neither slow nor integration (the markers are described in pytest.ini);
+# under 3 minutes on 2 cores.
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -q -m "not slow and not integration"
+
+# The rest: what test-fast leaves out.
+test-slow: $(STAMP)
+	$(VENV)/bin/python -m pytest -q -m "slow or integration"
 
 clean:
 	rm -rf $(VENV)

@@ -1,15 +1,22 @@
-"""Shared fixtures. Importing ``common`` first sets the OpenMP thread count for MXNet."""
+"""Shared fixtures. Importing ``common`` first sets the OpenMP thread count for MXNet.
+
+The tests live in folders that mirror the package (losses, data, models, training,
+evaluation, scripts, tools, core); the helper modules they share (script_runs, loss_checks,
+layouts, stress_batches, report_records, references) stay here, at the top of tests/, which
+is put on sys.path with the repository (the scripts and ``common``).
+"""
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+TESTS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TESTS)
+sys.path[:0] = [ROOT, TESTS]
 
 import pytest  # noqa: E402
 
 import common  # noqa: E402,F401
 
-FIXTURES = os.path.join(ROOT, 'tests', 'fixtures')
+FIXTURES = os.path.join(TESTS, 'fixtures')
 
 
 @pytest.fixture(scope='session')

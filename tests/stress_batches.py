@@ -1,6 +1,6 @@
 """Random and degenerate batches for every loss configuration, and the finiteness check.
 
-Shared by tests/test_loss_stress.py (a few hundred batches per configuration) and
+Shared by tests/losses/test_loss_stress.py (a few hundred batches per configuration) and
 bench/stress_losses.py (thousands). A configuration is a training script with options:
 its loss comes from the script's own ``build_loss`` (so the defaults users run are what is
 stressed), hybridized as in training, with labels laid out as the script's sampler lays
