@@ -206,12 +206,13 @@ def side_by_side(table, column='batchnorm', metrics=('R@1',)):
 
 
 def side_by_side_markdown(wide, values, metrics, column_title='BatchNorm'):
-    """One Markdown table per group: each metric under each value, and the R@1 change from
-    the first value to the last."""
-    header = ['method', 'runs'] + ['%s, %s %s' % (m, column_title, v) for m in metrics
-                                   for v in values]
-    change = 'R@1' in metrics and len(values) > 1
-    header += ['R@1 change'] if change else []
+    """One Markdown table per group: each metric under each value, the first metric followed
+    by its change from the first value to the last."""
+    change = len(values) > 1
+    header = ['method', 'runs']
+    for i, m in enumerate(metrics):
+        header += ['%s, %s %s' % (m, column_title, v) for v in values]
+        header += ['%s change' % m] if change and i == 0 else []
     parts = []
     for keys, group in wide.groupby(GROUP, dropna=False, sort=False):
         lines = ['## ' + group_title(*keys), '',
@@ -219,13 +220,14 @@ def side_by_side_markdown(wide, values, metrics, column_title='BatchNorm'):
         for row in group.to_dict('records'):
             runs = ' / '.join('–' if pd.isna(row['n [%s]' % v]) else '%d' % row['n [%s]' % v]
                               for v in values)
-            cells = [row['method'], runs] + [
-                format_cell(row['%s [%s]' % (mean_column(m), v)],
-                            row['%s [%s]' % (std_column(m), v)]) for m in metrics for v in values]
-            if change:
-                delta = row['%s [%s]' % (mean_column('R@1'), values[-1])] - \
-                    row['%s [%s]' % (mean_column('R@1'), values[0])]
-                cells.append('–' if pd.isna(delta) else '%+.2f' % delta)
+            cells = [row['method'], runs]
+            for i, m in enumerate(metrics):
+                cells += [format_cell(row['%s [%s]' % (mean_column(m), v)],
+                                      row['%s [%s]' % (std_column(m), v)]) for v in values]
+                if change and i == 0:
+                    delta = row['%s [%s]' % (mean_column(m), values[-1])] - \
+                        row['%s [%s]' % (mean_column(m), values[0])]
+                    cells.append('–' if pd.isna(delta) else '%+.2f' % delta)
             lines.append('| ' + ' | '.join(markdown_escape(c) for c in cells) + ' |')
         parts.append('\n'.join(lines))
     return '\n\n'.join(parts) + '\n'
