@@ -1,4 +1,4 @@
-"""BatchNorm drift: what training-mode forward passes alone do to a pretrained network.
+"""BatchNorm drift: what training steps without updates do to a pretrained network.
 
     python -m common.tools.batchnorm_drift train_triplet_semihard.py --passes 192 -- \\
         --dataset kanji --num-classes 200 --val-classes 20 --model efficientnet-lite0 \\
@@ -101,7 +101,7 @@ def main(argv=None):
         parser.error('%s: %s' % (args.script, e))
     script_args = recipe.parse_args(options)
     rows = [drift(recipe, script_args, args.passes, frozen) for _, frozen in MODES]
-    print('%s, %d training-mode forward passes at learning rate 0 (%s split):'
+    print('%s, %d training steps without an update (learning rate 0; %s split):'
           % (args.script, args.passes, 'validation' if script_args.val_classes else 'test'))
     print(format_rows(rows))
     if args.out:

@@ -1,4 +1,4 @@
-"""The BatchNorm drift tool: training-mode forward passes at learning rate 0."""
+"""The BatchNorm drift tool: training steps without updates (learning rate 0)."""
 import json
 
 import pytest
@@ -23,7 +23,7 @@ def test_drift_moves_the_statistics_in_training_mode_only(glyph_root, tmp_path, 
     assert train['before'] == frozen['before'] == frozen['after']
     assert json.load(open(out)) == rows
     printed = capsys.readouterr().out
-    assert '4 training-mode forward passes at learning rate 0 (test split)' in printed
+    assert '4 training steps without an update (learning rate 0; test split)' in printed
     assert 'frozen' in printed and '0 of 4' in printed and '4 of 4' in printed
 
 
