@@ -151,6 +151,8 @@ def frozen_run_changes(script_class, argv):
             sorted({len(copies) for copies in script.after.values()}))
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize('case', ['two devices', 'imperative', 'dreml', 'sst'])
 def test_frozen_statistics_hold_on_every_path(tiny_folder, tmp_path, monkeypatch, case):
     script_class, extra = TripletSemiHard, []
