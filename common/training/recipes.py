@@ -2,6 +2,7 @@
 from ..cli import add_class_balanced_options, add_npair_options
 from ..data.samplers import NeighbourhoodBatchSampler
 from ..evaluation import kmeans_assign
+from ..models import EmbeddingHead
 from .embed import extract_embeddings, forward_in_two
 from .recipe import Recipe
 from .run_setup import embedding_loader
@@ -61,6 +62,14 @@ class PairBatchRecipe(Recipe):
 
     def add_options(self, parser):
         add_npair_options(parser)
+        parser.add_argument('--normalize-embeddings', action='store_true',
+                            help='L2-normalise the embeddings, as the angular loss paper does '
+                                 '(the playground\'s N-pair and angular scripts leave them '
+                                 'unnormalised; their norms can collapse, see the README)')
+
+    def build_head(self, args, dataset):
+        return EmbeddingHead(args.embed_dim, normalize=args.normalize_embeddings,
+                             use_bias=self.head_bias)
 
     def sampler_kind(self, args):
         return 'npair'
