@@ -127,3 +127,10 @@ def test_the_reports_command_without_a_known_subcommand_prints_its_usage(capsys)
         with pytest.raises(SystemExit) as error:
             main(argv)
         assert str(error.value).startswith(usage)
+
+
+@pytest.mark.parametrize('inner, variant', [(0, 'no expansion'), (2, '')])
+def test_hphn_without_inner_points_is_its_own_method(tmp_path, inner, variant):
+    write_invocation(str(tmp_path), 'train_hphn_ee', 'inv', [metrics_of(60.0)],
+                     script='hphn_ee', extra_args={'n_inner_pts': inner})
+    assert list(collect_runs(str(tmp_path))['variant']) == [variant]

@@ -30,7 +30,9 @@ NOT_CONFIG = frozenset({'seed', 'number_of_runs', 'resume', 'num_workers', 'gpus
 # Manifests written before --frozen-bn existed trained BatchNorm as the playground does.
 DEFAULT_BATCHNORM = 'train'
 # Scripts whose option picks one of several losses, reported as separate methods.
-VARIANT_OPTIONS = {'proxy': 'loss'}
+VARIANT_OPTIONS = {'proxy': 'loss', 'loop': 'loss'}
+# Settings that turn a script into another, named method: script -> (option, value, name).
+NAMED_SETTINGS = {'hphn_ee': ('n_inner_pts', 0, 'no expansion')}
 
 
 def find_manifests(paths):
@@ -70,6 +72,9 @@ def invocation_fields(manifest_path, manifest):
     variant_option = VARIANT_OPTIONS.get(manifest['script'])
     command = manifest.get('command') or ' '.join(map(str, manifest.get('argv') or []))
     variant = str(args.get(variant_option) or '') if variant_option else ''
+    option, value, name = NAMED_SETTINGS.get(manifest['script'], (None, None, None))
+    if option is not None and args.get(option) == value:
+        variant = '/'.join(v for v in (variant, name) if v)
     if args.get('epochs') == 0:  # the untrained network, a baseline: never mixed with training
         variant = '/'.join(v for v in (variant, 'no training') if v)
     return {'script': manifest['script'], 'variant': variant,
