@@ -46,12 +46,16 @@ from collections import namedtuple
 
 import mxnet as mx
 
-from .distances import l2_normalize, row_index
+from .distances import identity_like, l2_normalize, row_index
 
 DEGENERATE_ANGLE = 1e-3
 TINY = 1e-30          # guards divisions whose result a degenerate case never selects
 NOT_FEASIBLE = -1e30  # the value of a candidate that does not apply
 SQRT_EPS = 1e-12      # distances: squared distances below this are 0 (distances.py's policy)
+# normalize(u) = u / sqrt(|u|^2 + NORM_EPS) for the rebuilt points. |u|^2 >= sin^2(1e-3 / 2)
+# = 2.5e-7 on proper arcs, so 1e-12 (l2_normalize's default) would shorten p by 2e-6 there;
+# 1e-16 only guards zero rows and keeps pair_arcs' (|u| |v|)^2 a normal float32.
+NORM_EPS = 1e-16
 
 ArcSolution = namedtuple('ArcSolution', 's t case alpha beta alpha0 beta0')
 ArcSolution.__doc__ = """Per tuple: the fractions s (first arc) and t (second arc) of the
@@ -158,7 +162,7 @@ def tuple_solution(x1, x2, y1, y2, degenerate_angle=DEGENERATE_ANGLE):
 def point_on_arc(F, e1, e2, fraction):
     """normalize((1 - s) e1 + s e2) for rows e1, e2 (T, d) and fractions s (T,)."""
     s = fraction.reshape((-1, 1))
-    return l2_normalize(F, F.broadcast_mul(1 - s, e1) + F.broadcast_mul(s, e2))
+    return l2_normalize(F, F.broadcast_mul(1 - s, e1) + F.broadcast_mul(s, e2), NORM_EPS)
 
 
 def guarded_sqrt(F, squared, eps=SQRT_EPS):
@@ -189,7 +193,7 @@ def pair_arcs(F, x, labels, degenerate_angle=DEGENERATE_ANGLE):
     (an odd last row pairs with itself): d* for all P x P pairs of pairs, from the Gram
     matrices of the pairs' rows. The points are rebuilt in dot-product form,
     |p - q|^2 = |u|^2 / (|u|^2 + e) + |v|^2 / (|v|^2 + e) - 2 u.v / sqrt((|u|^2 + e)(|v|^2 + e))
-    for u = (1 - s) x1 + s x2, v = (1 - t) y1 + t y2 and e = 1e-12, which is
+    for u = (1 - s) x1 + s x2, v = (1 - t) y1 + t y2 and e = NORM_EPS, which is
     :func:`point_on_arc`'s normalisation: O(P^2) memory, nothing of size P^2 x d."""
     rows = row_index(F, x)
     first = F.slice(rows, begin=(0,), end=(None,), step=(2,))
@@ -209,10 +213,13 @@ def pair_arcs(F, x, labels, degenerate_angle=DEGENERATE_ANGLE):
     solution = solve_arcs(F, as_rows(cross), as_columns(cross), g11, g12, g21, g22,
                           degenerate_angle)
     s, t = solution.s, solution.t
-    uu = _interpolated_norm2(F, s, as_rows(sq1), as_rows(sq2), as_rows(cross)) + 1e-12
-    vv = _interpolated_norm2(F, t, as_columns(sq1), as_columns(sq2), as_columns(cross)) + 1e-12
+    uu = _interpolated_norm2(F, s, as_rows(sq1), as_rows(sq2), as_rows(cross)) + NORM_EPS
+    vv = _interpolated_norm2(F, t, as_columns(sq1), as_columns(sq2), as_columns(cross)) + NORM_EPS
     uv = (1 - s) * ((1 - t) * g11 + t * g12) + s * ((1 - t) * g21 + t * g22)
-    squared = (uu - 1e-12) / uu + (vv - 1e-12) / vv - 2 * uv / F.sqrt(uu * vv)
+    squared = (uu - NORM_EPS) / uu + (vv - NORM_EPS) / vv - 2 * uv / F.sqrt(uu * vv)
+    # an arc against itself: exactly 0, not float32's sqrt(rounding) ~ 3e-4 (distances.py's
+    # zero diagonal)
+    squared = squared * (1 - identity_like(F, g11))
     pair_labels, partner_labels = F.take(labels, first), F.take(labels, second)
     ones, zeros = F.ones_like(cross), F.zeros_like(cross)
     valid = F.where(pair_labels == partner_labels, ones, zeros)
