@@ -40,6 +40,12 @@ gradient of d* (at active bounds the rebuilt point is the end point itself). The
 divides only by |(1 - s) x1 + s x2| >= cos(a0 / 2) > 0 for proper arcs, so no pass can
 produce NaN or infinity: the solver never carries a gradient, and every division in it is
 guarded.
+
+Precision: the candidates are ranked by x.y = 1 - d^2 / 2, so float32 cannot tell apart
+points whose d^2 differ by less than ~1e-7: when d* is below ~3e-4 (arcs crossing at a
+shallow angle, nearly one great circle) the chosen points may be up to that far apart,
+d <= sqrt(d*^2 + 1e-6) (tested). They are always points of the arcs, so d >= d*.
+pair_arcs' dot-product rebuild has the same resolution near 0, as distances.py does.
 """
 import math
 from collections import namedtuple
