@@ -241,14 +241,17 @@ def short_arc_tuples(near, which, dtype, dim=16, seed=8):
 def test_short_and_antipodal_arcs(near, which, dtype):
     tuples = short_arc_tuples(near, which, dtype)
     _, _, dist, *_ = finite_backward(tuples, dtype)
-    expected = arc_distances(*tuples)
     x1, x2, y1, y2 = tuples
     ends = np.min([np.linalg.norm(a - b, axis=1) for a in (x1, x2) for b in (y1, y2)], axis=0)
     assert (dist <= ends + TOL[dtype]).all()
+    gaps = np.repeat(SHORT, 4)
+    defined = (gaps > 0) if near == 'antipodal' else (gaps >= 0)  # no minor arc at pi
+    expected = arc_distances(*[v[defined] for v in tuples])
+    dist = dist[defined]
     assert (dist >= expected - TOL[dtype]).all()
     if near == 'equal':
         # an arc of length L taken as its ends is off by at most L / 2
-        slack = np.repeat(SHORT, 4) * (1 if which == 'both' else 0.5)
+        slack = gaps[defined] * (1 if which == 'both' else 0.5)
         assert (dist <= expected + slack + TOL[dtype]).all()
     else:  # only the 1e-2 gap is a proper (minor) arc
         np.testing.assert_allclose(dist[:4], expected[:4], atol=TOL[dtype], rtol=0)
@@ -331,6 +334,7 @@ def autograd_of(raw, build):
     return float(value.asscalar()), r.grad.asnumpy()
 
 
+@functools.lru_cache(maxsize=None)
 def raw_tuples_by_case(cases, dim=4, seed=13):
     """One raw (4, dim) tuple for each KKT case asked for (random, then clustered)."""
     rng = np.random.RandomState(seed)
@@ -350,20 +354,24 @@ def reference_distance(raw):
     return arc_distance(*normalized(raw), grid=33)[0]
 
 
-@pytest.mark.parametrize('case', range(1, 10))
+SLOW = pytest.mark.slow  # ~0.8 s each: finite differences of the brute force
+
+
+@pytest.mark.parametrize('case', [pytest.param(c, marks=SLOW) if c not in (2, 6, 9) else c
+                                  for c in range(1, 10)])
 def test_gradient_matches_finite_differences(case):
-    raw = raw_tuples_by_case(range(1, 10))[case]
+    raw = raw_tuples_by_case(tuple(range(1, 10)))[case]
     value, grad = autograd_of(raw, lambda *v: loop.optimal_points(*v)[2])
     assert abs(value - reference_distance(raw)) < 1e-9
     expected = numerical_gradient(reference_distance, raw)
     np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize('case', [2, 4, 7, 8])
+@pytest.mark.parametrize('case', [8] + [pytest.param(c, marks=SLOW) for c in (2, 4, 7)])
 def test_frozen_angle_needs_the_endpoints(case):
     """Spec 2.6: rebuilding x(alpha*) = cos a* n1 + sin a* n2 with a* held fixed is right in
     value but wrong in gradient when a far end (a0 or b0, which move) is active."""
-    raw = raw_tuples_by_case([2, 4, 7, 8])[case]
+    raw = raw_tuples_by_case((2, 4, 7, 8))[case]
     sol = solve([normalized(raw)[i:i + 1] for i in range(4)])[1]
     alpha, beta = float(sol.alpha[0]), float(sol.beta[0])
 

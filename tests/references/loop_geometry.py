@@ -2,11 +2,12 @@
 
 Arc of (x1, x2): x(a) = cos a n1 + sin a n2, a in [0, a0], with n1 = x1,
 n2 = normalize(x2 - (x1.x2) x1), a0 = atan2(|x2 - (x1.x2) x1|, x1.x2); an arc with
-a0 = 0 is the point x1. d* = min over the box of |x(a) - y(b)|.
+|x2 - (x1.x2) x1| < 1e-9 is the point x1, or undefined (ValueError) for antipodal ends. d* = min over the box of |x(a) - y(b)|.
 
 Search: a dense grid of both arcs (slerp samples, distances from the vectors), then every
 grid-local minimum is refined by nested golden-section searches (outer over a, inner over
-b) in a box of one grid step around it; both the golden point and the bracket ends are
+b) in a box of one grid step around it (recentred and widened while the optimum is on its
+edge, as on the ridge of nearly parallel arcs); both the golden point and the bracket ends are
 compared, so a bracket that holds a maximum of the restricted distance, not a minimum,
 still ends at the right side. The refinement works on |x(a) - y(b)|^2 from the frame
 vectors' coordinates in their span (not on 2 - 2 x.y, which loses d below 1e-8). No closed form of the code under test is used.
@@ -28,8 +29,10 @@ def arc_frame(e1, e2):
     c = float(np.dot(e1, e2))
     ortho = e2 - c * e1
     s = float(np.linalg.norm(ortho))
-    if s == 0.0:
-        return e1, np.zeros_like(e1), 0.0 if c > 0 else math.pi
+    if s < 1e-9:
+        if c < 0:
+            raise ValueError('antipodal end points: the minor arc is undefined')
+        return e1, np.zeros_like(e1), 0.0
     return e1, ortho / s, math.atan2(s, c)
 
 
@@ -88,10 +91,10 @@ def arc_distance(x1, x2, y1, y2, grid=129, iterations=48, refine=4):
     peaks = peaks[np.argsort(-sims[peaks[:, 0], peaks[:, 1]], kind='stable')[:refine]]
     best = (-np.inf, 0.0, 0.0)
     for i, j in peaks:
-        a, b = a_grid[i], b_grid[j]
-        for _ in range(100):  # recentre while the box's edge holds the optimum (a ridge)
-            a_lo, a_hi = max(a - ha, 0.0), min(a + ha, fx[2])
-            b_lo, b_hi = max(b - hb, 0.0), min(b + hb, fy[2])
+        a, b, wa, wb = a_grid[i], b_grid[j], ha, hb
+        for _ in range(100):  # recentre and widen while the box's edge holds the optimum
+            a_lo, a_hi = max(a - wa, 0.0), min(a + wa, fx[2])
+            b_lo, b_hi = max(b - wb, 0.0), min(b + wb, fy[2])
 
             def inner(a):
                 return _golden_max(lambda b: closeness(a, b), b_lo, b_hi, iterations)
@@ -101,6 +104,7 @@ def arc_distance(x1, x2, y1, y2, grid=129, iterations=48, refine=4):
                     or (b in (b_lo, b_hi) and b not in (0.0, fy[2])))
             if not edge:
                 break
+            wa, wb = 2 * wa, 2 * wb
         if value > best[0]:
             best = (value, a, b)
     _, a, b = best
