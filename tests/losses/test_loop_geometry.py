@@ -11,8 +11,13 @@ from mxnet import autograd, gluon
 from common.losses import loop
 from loss_checks import degenerate_batches, unit_rows
 from references.gradcheck import numerical_gradient
-from references.loop_geometry import (arc_distance, arc_distances, arc_frame, arc_point,
-                                      expansion_distance)
+from references.loop_geometry import (
+    arc_distance,
+    arc_distances,
+    arc_frame,
+    arc_point,
+    expansion_distance,
+)
 
 TOL = {'float64': 1e-6, 'float32': 1e-5}
 
@@ -292,6 +297,19 @@ def test_nearly_parallel_arcs(tilt, dtype):
         assert (dist <= np.sqrt(expected ** 2 + 1e-6) + TOL[dtype]).all()
 
 
+def awkward_batch(dim=8, seed=11):
+    """Pairs at angles SHORT and pi - SHORT, and pairs on (nearly) one great circle, apart,
+    overlapping and identical; a pair of its own class each."""
+    rng = np.random.RandomState(seed)
+    rows = [v for gap in SHORT for angle in (gap, math.pi - gap)
+            for v in arc_of_angle(rng, dim, angle)]
+    basis = np.linalg.qr(rng.randn(dim, 3))[0].T
+    for tilt, lo, hi in ((0, 0, 40), (0, 60, 100), (1e-7, 20, 50), (-1e-7, 20, 50),
+                         (1e-9, 0, 40), (0, 0, 40)):
+        rows += [sphere(tilt, lo) @ basis, sphere(-tilt, hi) @ basis]
+    return np.array(rows), np.repeat(np.arange(len(rows) // 2), 2)
+
+
 def pair_arcs_backward(x, labels, dtype, hybridize=False):
     block = PairArcsBlock()
     if hybridize:
@@ -307,10 +325,7 @@ def pair_arcs_backward(x, labels, dtype, hybridize=False):
 
 @pytest.mark.parametrize('dtype', ['float64', 'float32'])
 @pytest.mark.parametrize('name,x,labels', list(degenerate_batches()) + [
-    ('short and antipodal pairs', np.array(
-        [v for gap in SHORT for v in arc_of_angle(np.random.RandomState(11), 8, gap)]
-        + [v for gap in SHORT for v in arc_of_angle(np.random.RandomState(12), 8, math.pi - gap)]),
-     np.repeat(np.arange(10), 2))])
+    ('awkward pairs', *awkward_batch())])
 def test_pair_arcs_finite(name, x, labels, dtype):
     for hybridize in (False, True):
         dist, grad = pair_arcs_backward(x, labels, dtype, hybridize)
@@ -427,11 +442,19 @@ def random_batch(size, dim, seed):
 
 
 @pytest.mark.parametrize('dtype', ['float64', 'float32'])
-@pytest.mark.parametrize('size,dim,clustered', [(12, 16, False), (13, 3, False), (12, 64, True)])
-def test_pair_arcs_equals_optimal_points(size, dim, clustered, dtype):
-    x, labels = random_batch(size, dim, 15)
-    if clustered:
-        x = normalized(x[:1] + 0.4 * x)
+@pytest.mark.parametrize('batch', ['random 12x16', 'random 13x3', 'clustered 12x64',
+                                   'awkward'])
+def test_pair_arcs_equals_optimal_points(batch, dtype):
+    if batch == 'awkward':
+        x, labels = awkward_batch()
+        labels = labels % 3
+    else:
+        kind, shape = batch.split()
+        size, dim = map(int, shape.split('x'))
+        x, labels = random_batch(size, dim, 15)
+        if kind == 'clustered':
+            x = normalized(x[:1] + 0.4 * x)
+    size = len(x)
     xa = nd(x, dtype)
     xa.attach_grad()
     with autograd.record():
@@ -447,28 +470,33 @@ def test_pair_arcs_equals_optimal_points(size, dim, clustered, dtype):
     np.testing.assert_array_equal(arcs.labels.asnumpy(), labels[first])
     valid = (labels[first] == labels[second]).astype(float)
     np.testing.assert_array_equal(arcs.valid.asnumpy(), valid)
-    negative = np.array([[valid[k] * valid[l] * (labels[first[k]] != labels[first[l]])
-                          for l in range(pairs)] for k in range(pairs)])
+    negative = np.array([[valid[i] * valid[j] * (labels[first[i]] != labels[first[j]])
+                          for j in range(pairs)] for i in range(pairs)])
     np.testing.assert_array_equal(arcs.negative.asnumpy(), negative)
     # the same P x P tuples through optimal_points, gradients gathered back to the rows
-    k, l = np.meshgrid(np.arange(pairs), np.arange(pairs), indexing='ij')
-    k, l = k.ravel(), l.ravel()
+    mine, theirs = np.meshgrid(np.arange(pairs), np.arange(pairs), indexing='ij')
+    mine, theirs = mine.ravel(), theirs.ravel()
+    ends = (first[mine], second[mine], first[theirs], second[theirs])
     xb = nd(x, dtype)
     xb.attach_grad()
     with autograd.record():
-        _, _, dist = loop.optimal_points(*[mx.nd.take(xb, nd(rows, 'int32'))
-                                           for rows in (first[k], second[k], first[l], second[l])])
+        _, _, dist = loop.optimal_points(*[mx.nd.take(xb, nd(rows, 'int32')) for rows in ends])
         total = dist.sum()
     total.backward()
     tol = 1e-10 if dtype == 'float64' else 1e-5
-    off = k != l  # an arc with itself: exactly 0 in pair_arcs
-    np.testing.assert_allclose(arcs.dist.asnumpy().ravel()[off], dist.asnumpy()[off], atol=tol,
-                               rtol=0)
+    if batch == 'awkward' and dtype == 'float32':
+        tol = 5e-5  # arcs near a half circle: either form loses ~2e-5 in float32
+    off = mine != theirs  # an arc with itself: exactly 0 in pair_arcs
+    got, want = arcs.dist.asnumpy().ravel()[off], dist.asnumpy()[off]
+    if dtype == 'float32':  # below ~1e-3 float32 resolves only d^2 ~ 1e-7 (loop.py)
+        tol = np.where(np.minimum(got, want) < 1e-3, 1e-3, tol)
+    bad = np.abs(got - want) > tol
+    assert not bad.any(), (got[bad], want[bad])
     assert np.all(arcs.dist.asnumpy().ravel()[~off] == 0)
     if dtype == 'float64':
         with autograd.record():
-            _, _, dist = loop.optimal_points(*[mx.nd.take(xb, nd(rows[off], 'int32')) for rows in
-                                               (first[k], second[k], first[l], second[l])])
+            _, _, dist = loop.optimal_points(*[mx.nd.take(xb, nd(rows[off], 'int32'))
+                                               for rows in ends])
             total = dist.sum()
         total.backward()
         np.testing.assert_allclose(batch_grad, xb.grad.asnumpy(), atol=1e-9, rtol=0)

@@ -2,15 +2,17 @@
 
 Arc of (x1, x2): x(a) = cos a n1 + sin a n2, a in [0, a0], with n1 = x1,
 n2 = normalize(x2 - (x1.x2) x1), a0 = atan2(|x2 - (x1.x2) x1|, x1.x2); an arc with
-|x2 - (x1.x2) x1| < 1e-9 is the point x1, or undefined (ValueError) for antipodal ends. d* = min over the box of |x(a) - y(b)|.
+|x2 - (x1.x2) x1| < 1e-9 is the point x1, or undefined (ValueError) for antipodal ends.
+d* = min over the box of |x(a) - y(b)|.
 
-Search: a dense grid of both arcs (slerp samples, distances from the vectors), then every
-grid-local minimum is refined by nested golden-section searches (outer over a, inner over
-b) in a box of one grid step around it (recentred and widened while the optimum is on its
-edge, as on the ridge of nearly parallel arcs); both the golden point and the bracket ends are
-compared, so a bracket that holds a maximum of the restricted distance, not a minimum,
-still ends at the right side. The refinement works on |x(a) - y(b)|^2 from the frame
-vectors' coordinates in their span (not on 2 - 2 x.y, which loses d below 1e-8). No closed form of the code under test is used.
+Search: a dense grid of both arcs (evenly spaced angles, i.e. slerp samples; distances
+from the vectors), then the few best grid-local minima are refined by nested
+golden-section searches (outer over a, inner over b) in a box of one grid step around
+each, recentred and widened while the optimum is on its edge (the ridge of nearly parallel
+arcs). Both the golden point and the bracket ends are compared, so a bracket holding a
+maximum of the restricted distance still ends at the right side. The refinement works on
+|x(a) - y(b)|^2 from the frame vectors' coordinates in their span (2 - 2 x.y would lose d
+below 1e-8). No closed form of the code under test is used.
 """
 import math
 
