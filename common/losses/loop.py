@@ -40,18 +40,28 @@ gradient of d* (at active bounds the rebuilt point is the end point itself). The
 divides only by |(1 - s) x1 + s x2| >= cos(a0 / 2) > 0 for proper arcs, so no pass can
 produce NaN or infinity: the solver never carries a gradient, and every division in it is
 guarded.
+
+Precision: the candidates are ranked by x.y = 1 - d^2 / 2, so float32 cannot tell apart
+points whose d^2 differ by less than ~1e-7: when d* is below ~3e-4 (arcs crossing at a
+shallow angle, nearly one great circle) the chosen points may be up to that far apart,
+d <= sqrt(d*^2 + 1e-6) (tested). They are always points of the arcs, so d >= d*.
+pair_arcs' dot-product rebuild has the same resolution near 0, as distances.py does.
 """
 import math
 from collections import namedtuple
 
 import mxnet as mx
 
-from .distances import l2_normalize, row_index
+from .distances import identity_like, l2_normalize, row_index
 
 DEGENERATE_ANGLE = 1e-3
 TINY = 1e-30          # guards divisions whose result a degenerate case never selects
 NOT_FEASIBLE = -1e30  # the value of a candidate that does not apply
 SQRT_EPS = 1e-12      # distances: squared distances below this are 0 (distances.py's policy)
+# normalize(u) = u / sqrt(|u|^2 + NORM_EPS) for the rebuilt points. |u|^2 >= sin^2(1e-3 / 2)
+# = 2.5e-7 on proper arcs, so 1e-12 (l2_normalize's default) would shorten p by 2e-6 there;
+# 1e-16 only guards zero rows and keeps pair_arcs' (|u| |v|)^2 a normal float32.
+NORM_EPS = 1e-16
 
 ArcSolution = namedtuple('ArcSolution', 's t case alpha beta alpha0 beta0')
 ArcSolution.__doc__ = """Per tuple: the fractions s (first arc) and t (second arc) of the
@@ -158,7 +168,7 @@ def tuple_solution(x1, x2, y1, y2, degenerate_angle=DEGENERATE_ANGLE):
 def point_on_arc(F, e1, e2, fraction):
     """normalize((1 - s) e1 + s e2) for rows e1, e2 (T, d) and fractions s (T,)."""
     s = fraction.reshape((-1, 1))
-    return l2_normalize(F, F.broadcast_mul(1 - s, e1) + F.broadcast_mul(s, e2))
+    return l2_normalize(F, F.broadcast_mul(1 - s, e1) + F.broadcast_mul(s, e2), NORM_EPS)
 
 
 def guarded_sqrt(F, squared, eps=SQRT_EPS):
@@ -179,18 +189,17 @@ def optimal_points(x1, x2, y1, y2, degenerate_angle=DEGENERATE_ANGLE):
     return p, q, guarded_sqrt(F, F.sum(F.square(p - q), axis=1))
 
 
-def _interpolated_norm2(F, f, first, second, cross):
-    """|(1 - f) e1 + f e2|^2 from |e1|^2, |e2|^2 and e1.e2."""
-    return F.square(1 - f) * first + 2 * f * (1 - f) * cross + F.square(f) * second
-
-
 def pair_arcs(F, x, labels, degenerate_angle=DEGENERATE_ANGLE):
     """:class:`PairArcs` of a batch ``x`` (B, d) of unit rows whose rows 2k, 2k + 1 pair up
     (an odd last row pairs with itself): d* for all P x P pairs of pairs, from the Gram
     matrices of the pairs' rows. The points are rebuilt in dot-product form,
     |p - q|^2 = |u|^2 / (|u|^2 + e) + |v|^2 / (|v|^2 + e) - 2 u.v / sqrt((|u|^2 + e)(|v|^2 + e))
-    for u = (1 - s) x1 + s x2, v = (1 - t) y1 + t y2 and e = 1e-12, which is
-    :func:`point_on_arc`'s normalisation: O(P^2) memory, nothing of size P^2 x d."""
+    for u = (1 - s) x1 + s x2, v = (1 - t) y1 + t y2 and e = NORM_EPS, which is
+    :func:`point_on_arc`'s normalisation: O(P^2) memory, nothing of size P^2 x d.
+    u is written h + (s - 1/2) delta with the midpoint h = (x1 + x2) / 2 and delta = x2 - x1,
+    so that its products come from the Grams of h and delta: expanding in x1, x2 instead
+    takes |u|^2 ~ (1 + x1.x2) / 2 as a difference of numbers near 1, which float32 gets
+    wrong by 10% on arcs near a half circle (d* off by 0.04 at pi - 1e-3)."""
     rows = row_index(F, x)
     first = F.slice(rows, begin=(0,), end=(None,), step=(2,))
     second = F.take(rows, first + 1, mode='clip')
@@ -205,14 +214,23 @@ def pair_arcs(F, x, labels, degenerate_angle=DEGENERATE_ANGLE):
 
     def as_columns(v):
         return F.broadcast_like(v.reshape((1, -1)), g11)
-    cross, sq1, sq2 = _row_dot(F, x1, x2), _row_dot(F, x1, x1), _row_dot(F, x2, x2)
+    cross = _row_dot(F, x1, x2)
     solution = solve_arcs(F, as_rows(cross), as_columns(cross), g11, g12, g21, g22,
                           degenerate_angle)
     s, t = solution.s, solution.t
-    uu = _interpolated_norm2(F, s, as_rows(sq1), as_rows(sq2), as_rows(cross)) + 1e-12
-    vv = _interpolated_norm2(F, t, as_columns(sq1), as_columns(sq2), as_columns(cross)) + 1e-12
-    uv = (1 - s) * ((1 - t) * g11 + t * g12) + s * ((1 - t) * g21 + t * g22)
-    squared = (uu - 1e-12) / uu + (vv - 1e-12) / vv - 2 * uv / F.sqrt(uu * vv)
+    mid, delta = 0.5 * (x1 + x2), x2 - x1
+    hh = F.dot(mid, mid, transpose_b=True)
+    hd = F.dot(mid, delta, transpose_b=True)
+    dd = F.dot(delta, delta, transpose_b=True)
+    nh, nhd, nd = _row_dot(F, mid, mid), _row_dot(F, mid, delta), _row_dot(F, delta, delta)
+    sig, tau = s - 0.5, t - 0.5
+    uu = as_rows(nh) + 2 * sig * as_rows(nhd) + F.square(sig) * as_rows(nd) + NORM_EPS
+    vv = as_columns(nh) + 2 * tau * as_columns(nhd) + F.square(tau) * as_columns(nd) + NORM_EPS
+    uv = hh + tau * hd + sig * F.transpose(hd) + sig * tau * dd
+    squared = (uu - NORM_EPS) / uu + (vv - NORM_EPS) / vv - 2 * uv / F.sqrt(uu * vv)
+    # an arc against itself: exactly 0, not float32's sqrt(rounding) ~ 3e-4 (distances.py's
+    # zero diagonal)
+    squared = squared * (1 - identity_like(F, g11))
     pair_labels, partner_labels = F.take(labels, first), F.take(labels, second)
     ones, zeros = F.ones_like(cross), F.zeros_like(cross)
     valid = F.where(pair_labels == partner_labels, ones, zeros)
