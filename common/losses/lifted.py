@@ -29,15 +29,15 @@ which also drops exact duplicates and may keep self through rounding; here P_i i
 other sample of the label.
 
 :class:`GeneralizedLiftedLoss`, the generalised lifted embedding loss of Hermans et
-al. (2017, "In defense of the triplet loss", their Eq. 4), per anchor on the
+al. (2017, "In defense of the triplet loss"), per anchor on the
 Euclidean (not squared) distances D of the embeddings as given:
 
     l_i = [log sum_{p in P_i} exp(D_ip) + log sum_{n in N_i} exp(m - D_in)]_+
 
 with m 1 and P_i not holding i itself (as pytorch-metric-learning's
 GeneralizedLiftedStructureLoss); L = the mean of l_i over the anchors with a positive
-and a negative (0 without any; those without contribute nothing, where the paper
-sums over every anchor of its P x K batches, all of which have both).
+and a negative (0 without any; the others contribute nothing: the paper writes a sum
+over the anchors of P x K batches, where every anchor has both).
 """
 from .base import PairwiseLoss
 from .distances import Cosine, Euclidean
