@@ -17,7 +17,6 @@ from .losses import (
     DirectionRegularizer,
     DiscriminativeLoss,
     FacilityLocationLoss,
-    LiftedStructLoss,
     MultiSimilarityLoss,
     PrototypeLoss,
 )
@@ -34,7 +33,6 @@ PLAYGROUND_FLAGS = {
     PairLoss: {'l2_reg': '--l2reg-weight', 'symmetric': '--symmetric-loss'},
     FacilityLocationLoss: {'gamma': '--margin-multiplier'},
     PrototypeLoss: {'num_classes': '--nc', 'num_support': '--ns', 'num_query': '--nq'},
-    LiftedStructLoss: {'form': '--lifted-form'},
     MultiSimilarityLoss: {'alpha': '--ms-alpha', 'beta': '--ms-beta', 'base': '--ms-base',
                           'epsilon': '--ms-epsilon'},
     DiscriminativeLoss: {'scale': '--loss-scale'},
