@@ -17,7 +17,6 @@ from .losses import (
     DirectionRegularizer,
     DiscriminativeLoss,
     FacilityLocationLoss,
-    LiftedStructLoss,
     MultiSimilarityLoss,
     PrototypeLoss,
 )
@@ -34,7 +33,6 @@ PLAYGROUND_FLAGS = {
     PairLoss: {'l2_reg': '--l2reg-weight', 'symmetric': '--symmetric-loss'},
     FacilityLocationLoss: {'gamma': '--margin-multiplier'},
     PrototypeLoss: {'num_classes': '--nc', 'num_support': '--ns', 'num_query': '--nq'},
-    LiftedStructLoss: {'form': '--lifted-form'},
     MultiSimilarityLoss: {'alpha': '--ms-alpha', 'beta': '--ms-beta', 'base': '--ms-base',
                           'epsilon': '--ms-epsilon'},
     DiscriminativeLoss: {'scale': '--loss-scale'},
@@ -169,3 +167,72 @@ def add_official_switch(parser):
 def multi_similarity_values(args):
     """The loss's alpha, beta, base and epsilon: the options, or the official code's."""
     return dict(OFFICIAL_CODE) if args.ms_official else MULTI_SIMILARITY.values(args)
+
+
+class LossChoice:
+    """One option (``--lifted-form``, ``--loss``) that picks a loss among several, each with
+    options of its own.
+
+    ``choices`` maps each value to ``(options, loss, fixed)``: the :class:`LossOptions`
+    the chosen loss takes (one object may serve several values, e.g. a ``--margin``
+    that several losses share), the loss class to build (None: the options' own) and
+    fixed keyword arguments. The losses' options are left at None when not given, so
+    that an option of a loss that was not chosen is refused by name; the chosen loss's
+    options left out take its constructor's defaults, which the run records.
+    """
+
+    def __init__(self, flag, choices, default, help_text):
+        self.flag, self.choices, self.default, self.help = flag, dict(choices), default, help_text
+
+    @staticmethod
+    def unset(loss, parameters, values):
+        """:class:`LossOptions` of ``loss`` with None defaults, whose help names the values
+        of the choice they apply to and the default they take there."""
+        documented = documented_parameters(loss)
+        helps = {name: '%s (%s; %g if not given)' % (
+            documented[name][1].rstrip('.'), ' or '.join(values), constructor_default(loss, name))
+            for name in parameters}
+        return LossOptions(loss, parameters, defaults=dict.fromkeys(parameters), helps=helps)
+
+    @property
+    def options(self):
+        """Every :class:`LossOptions` of the choices, once each: a script's ``loss_options``."""
+        found = []
+        for options, _, _ in self.choices.values():
+            if not any(options is seen for seen in found):
+                found.append(options)
+        return tuple(found)
+
+    def dest(self):
+        return self.flag[2:].replace('-', '_')
+
+    def add_to(self, parser):
+        parser.add_argument(self.flag, default=self.default, choices=list(self.choices),
+                            help=self.help)
+
+    def chosen(self, args):
+        """``(options, loss class, fixed keywords)`` of the value in ``args``."""
+        options, loss, fixed = self.choices[getattr(args, self.dest())]
+        return options, loss or options.loss, fixed
+
+    def check(self, parser, args):
+        """Refuses an option of a loss that was not chosen, naming both."""
+        chosen = self.chosen(args)[0]
+        for options in self.options:
+            if options is chosen:
+                continue
+            for name, value in options.values(args).items():
+                if value is not None:
+                    parser.error('%s does not apply to %s %s' % (
+                        options.flags[name], self.flag, getattr(args, self.dest())))
+
+    def derived(self, args):
+        """{dest: default} of the chosen loss's options left out."""
+        options, loss, _ = self.chosen(args)
+        return {options.dest(name): constructor_default(loss, name)
+                for name, value in options.values(args).items() if value is None}
+
+    def build(self, args, *positional, **extra):
+        """The chosen loss with its options."""
+        options, loss, fixed = self.chosen(args)
+        return options.build(args, *positional, loss=loss, **dict(fixed, **extra))

@@ -20,7 +20,7 @@ from .distance_weighted import DistanceWeightedSampler
 from .dr_triplet import DirectionRegularizedTripletLoss
 from .facility_location import FacilityLocationLoss
 from .hphn_ee import HPHNTripletLoss
-from .lifted import LiftedStructLoss
+from .lifted import DeepMetricLiftedLoss, GeneralizedLiftedLoss, LiftedStructLoss
 from .margin import MarginLoss
 from .multi_similarity import MultiSimilarityLoss
 from .nca import NCALoss
@@ -36,9 +36,10 @@ from .ranked_list import RankedListLoss
 from .sst import StochasticSymmetricTripletLoss
 from .triplet_semihard import TripletSemiHardLoss
 
-__all__ = ['AngularLoss', 'BinomialDevianceLoss', 'ContrastiveLoss', 'DirectionRegularizer',
-           'DirectionRegularizedTripletLoss', 'DiscriminativeLoss', 'DistanceWeightedSampler',
-           'FacilityLocationLoss', 'HPHNTripletLoss', 'LiftedStructLoss', 'MarginLoss',
+__all__ = ['AngularLoss', 'BinomialDevianceLoss', 'ContrastiveLoss', 'DeepMetricLiftedLoss',
+           'DirectionRegularizer', 'DirectionRegularizedTripletLoss', 'DiscriminativeLoss',
+           'DistanceWeightedSampler', 'FacilityLocationLoss', 'GeneralizedLiftedLoss',
+           'HPHNTripletLoss', 'LiftedStructLoss', 'MarginLoss',
            'MultiSimilarityLoss', 'NCALoss', 'NPairLoss', 'NormalizedSoftmaxLoss',
            'PairwiseLoss', 'PrototypeLoss', 'ProxyNCALoss', 'ProxyTripletLoss',
            'ProxyXentropyLoss', 'RankedListLoss', 'StochasticSymmetricTripletLoss',

@@ -84,6 +84,8 @@ FACTORIES = {
                          pk_labels, DIM)],
     'LiftedStructLoss': [('smooth', lambda b: L.LiftedStructLoss(), pk_labels, DIM),
                          ('hard', lambda b: L.LiftedStructLoss(form='hard'), pk_labels, DIM)],
+    'DeepMetricLiftedLoss': [('', lambda b: L.DeepMetricLiftedLoss(), pk_labels, DIM)],
+    'GeneralizedLiftedLoss': [('', lambda b: L.GeneralizedLiftedLoss(), pk_labels, DIM)],
     'MarginLoss': [('', lambda b: L.MarginLoss(CLASSES), pk_labels, DIM)],
     'MultiSimilarityLoss': [('', lambda b: L.MultiSimilarityLoss(), pk_labels, DIM),
                             ('DR', lambda b: L.MultiSimilarityLoss(

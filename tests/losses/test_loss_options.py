@@ -62,6 +62,14 @@ def test_every_scripts_loss_options_keep_the_playgrounds_names(script):
     ('train_discriminative.py', ['--loss-scale', '0'], '--loss-scale must be positive (got 0.0)'),
     ('train_dr.py', ['--dr-sign', '2'], 'invalid choice: 2.0'),
     ('train_hphn_ee.py', ['--n-inner-pts', '-1'], '--n-inner-pts must be an integer >= 0'),
+    ('train_liftedstruct.py', ['--lifted-form', 'deep-metric', '--beta', '0'],
+     '--beta must be positive (got 0.0)'),
+    # An option of another lifted form than the chosen one.
+    ('train_liftedstruct.py', ['--alpha', '30'], '--alpha does not apply to --lifted-form smooth'),
+    ('train_liftedstruct.py', ['--lifted-form', 'generalized', '--margin', '1'],
+     '--margin does not apply to --lifted-form generalized'),
+    ('train_liftedstruct.py', ['--lifted-form', 'deep-metric', '--neg-margin', '1'],
+     '--neg-margin does not apply to --lifted-form deep-metric'),
 ])
 def test_bad_loss_options_are_refused_when_parsed_naming_the_option(script, argv, message,
                                                                     tmp_path, capsys):

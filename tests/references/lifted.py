@@ -17,6 +17,19 @@ lifted_hard_paper (the paper's non-smooth structured loss, Eq. 3), unordered pai
     J_ij = max( max_{k in N_i} (margin - D_ik), max_{l in N_j} (margin - D_jl) ) + D_ij
     (pairs whose two negative sets are both empty contribute 0);
     L = 1/(2|P|) sum max(0, J_ij)^2  (0 if P is empty).
+
+deep_metric_lifted (the "modified" lifted loss of the Deep_Metric code,
+bnu-wangxun/Deep_Metric losses/LiftedStructure.py), per anchor i, on the cosine
+similarities S_ij = <x_i, x_j> / (|x_i| |x_j|) (x normalised here):
+    positives P_i = { p != i : labels[p] == labels[i] }, negatives N_i as above;
+    l_i = 2/beta * log sum_{p in P_i} exp(-beta S_ip) + 2/alpha * log sum_{n in N_i} exp(alpha S_in)
+    L = sum over anchors with P_i and N_i both non-empty of l_i, divided by the batch size n
+    (other anchors contribute 0 but count in n).
+
+generalized_lifted (Hermans, Beyer, Leibe 2017, "In defense of the triplet loss", the
+generalised lifted embedding), per anchor i, on Euclidean D (x used as given):
+    l_i = max(0, log sum_{p in P_i} exp(D_ip) + log sum_{n in N_i} exp(neg_margin - D_in))
+    L = mean of l_i over the anchors with P_i and N_i both non-empty (0 if there are none).
 """
 import math
 
@@ -106,3 +119,50 @@ def lifted_playground(x, labels, margin=1.0):
 def lifted_hard_paper(x, labels, margin=1.0):
     """Paper's non-smooth lifted loss (Eq. 3, hardest negative of i or j), unordered pairs."""
     return paper_loss(x, labels, margin, hard_j)
+
+
+def cosine(u, v):
+    """<u, v> / (|u| |v|), with zero vectors giving 0."""
+    nu, nv = math.sqrt(float(np.dot(u, u))), math.sqrt(float(np.dot(v, v)))
+    if nu == 0.0 or nv == 0.0:
+        return 0.0
+    return float(np.dot(u, v)) / (nu * nv)
+
+
+def anchor_sets(labels, i):
+    """(positives of i, not i itself; negatives of i) as index lists."""
+    n = len(labels)
+    pos = [p for p in range(n) if p != i and labels[p] == labels[i]]
+    neg = [k for k in range(n) if labels[k] != labels[i]]
+    return pos, neg
+
+
+def deep_metric_lifted(x, labels, alpha=40.0, beta=2.0):
+    """Deep_Metric's modified lifted loss: sum over anchors with both sets / batch size."""
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+    total = 0.0
+    for i in range(n):
+        pos, neg = anchor_sets(labels, i)
+        if not pos or not neg:
+            continue
+        pos_term = logsumexp([-beta * cosine(x[i], x[p]) for p in pos]) * 2.0 / beta
+        neg_term = logsumexp([alpha * cosine(x[i], x[k]) for k in neg]) * 2.0 / alpha
+        total += pos_term + neg_term
+    return total / n
+
+
+def generalized_lifted(x, labels, neg_margin=1.0):
+    """Hermans et al.'s generalised lifted loss: mean over anchors with both sets."""
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+    total, anchors = 0.0, 0
+    for i in range(n):
+        pos, neg = anchor_sets(labels, i)
+        if not pos or not neg:
+            continue
+        anchors += 1
+        value = (logsumexp([dist(x[i], x[p]) for p in pos])
+                 + logsumexp([neg_margin - dist(x[i], x[k]) for k in neg]))
+        total += max(0.0, value)
+    return total / anchors if anchors else 0.0

@@ -68,6 +68,16 @@ def margin_config_is_recorded(results, summary):
     assert config['lr_beta'] == 0.1 and config['nonzero_loss_cutoff'] == 1.4
 
 
+def lifted_form_options_recorded(form, values):
+    """The chosen form's options are recorded at their defaults, the other forms' as None."""
+    def check(results, summary):
+        args = read_records(str(results / 'train_liftedstruct.jsonl'), 'config')[0]['args']
+        assert args['lifted_form'] == form
+        for name in ('margin', 'alpha', 'beta', 'neg_margin'):
+            assert args[name] == values.get(name), name
+    return check
+
+
 def proxy_files_named_as_the_playground(loss):
     def check(results, summary):
         assert os.path.isfile(results / ('train_proxy_%s.jsonl' % loss))
@@ -132,6 +142,12 @@ ROWS = {
                                             '--batch-k', '4')),
     'liftedstruct': Row(LiftedStruct, LR),
     'liftedstruct-hard': Row(LiftedStruct, LR + ('--lifted-form', 'hard')),
+    'liftedstruct-deep-metric': Row(LiftedStruct, LR + ('--lifted-form', 'deep-metric'),
+                                    check=lifted_form_options_recorded(
+                                        'deep-metric', dict(alpha=40.0, beta=2.0))),
+    'liftedstruct-generalized': Row(LiftedStruct, LR + ('--lifted-form', 'generalized'),
+                                    check=lifted_form_options_recorded(
+                                        'generalized', dict(neg_margin=1.0))),
     'npairs-symmetric': Row(NPairs, ('--epoch-length', '30') + LR + ('--symmetric-loss',),
                             batch_size=32),
     'contrastive': Row(Contrastive, PK),
