@@ -269,8 +269,9 @@ def markdown(rows, step, source, batches):
              '| loss | script | batch | ms per call | % of a step | target met |',
              '|---|---|---:|---:|---:|---|']
     for r in rows:
+        script = r['script'] if r['script'].startswith(BLOCK) else r['script'] + '.py'
         lines.append('| %s | %s | %d | %.1f | %.2f | %s |' % (
-            r['loss'], r['script'] if r['script'].startswith(BLOCK) else r['script'] + '.py', r['batch'], r['ms'], 100 * r['share'],
+            r['loss'], script, r['batch'], r['ms'], 100 * r['share'],
             'yes' if r['met'] else '**no**'))
     return '\n'.join(lines) + '\n'
 

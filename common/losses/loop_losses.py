@@ -2,9 +2,10 @@
 Deep Metric Learning", ICCV 2021), as in the official MXNet code (puneesh00/LoOp).
 
 The batch pairs consecutive rows: pair k is rows (2k, 2k + 1) (the sampler lays out classes
-in contiguous blocks of an even K, ``num_instances``). Each pair whose two rows share a label
-spans the minor great-circle arc between them (embeddings are unit rows: the head
-L2-normalises, nothing here normalises again). The negative of a pair p is another pair q of
+in contiguous blocks of an even K, ``num_instances``; an odd last row pairs with itself, a
+degenerate pair). Each pair whose two rows share a label spans the minor great-circle arc
+between them (embeddings are unit rows: the head L2-normalises, nothing here normalises
+again). The negative of a pair p is another pair q of
 another class, taken as its whole arc: D*(p, q) is the distance between the closest points
 of the two arcs (:func:`common.losses.loop.pair_arcs`, all P x P pairs of pairs at once).
 d(i, j) is the Euclidean distance of rows i and j (0, gradient 0, below 1e-6).
@@ -46,7 +47,14 @@ accurate for small angles in float32). Deviations from the official code, on pur
   one (the official workaround was ad-hoc offsets);
 * D* is differentiated through the closest points with their arc fractions held fixed
   (the envelope theorem: the same gradient as the official one, without NaN for pairs
-  near the filter).
+  near the filter);
+* d(i, j) is the project's Euclidean distance (exactly 0 for coincident rows), not EE's
+  sqrt(clip(d^2, 1e-12, 1e12)) (1e-6 there): a difference of at most 1e-6 per term;
+* the multi-similarity positives leave out the anchor itself by index: a duplicate image
+  of the anchor (similarity 1) stays a positive (the spec's "excluding self values (1.0)"
+  does not say whether the official code filters by index or by value);
+* arcs within 1e-3 rad of a half circle are not filtered (the official code does not
+  either); loop.py takes them as their end points, the minor arc being undefined there.
 
 The hardest positive d_ap and the multi-similarity positives run over every row of the
 pair's class in the batch, the rows of filtered pairs included (they are still images of

@@ -4,6 +4,7 @@
 Values and gradients are compared on loss(normalise(raw)), as the spec's test plan asks:
 the blocks take unit rows (the head normalises) and the reference's d* is defined on the
 sphere, so only the tangential part of a gradient is comparable."""
+import argparse
 import math
 
 import mxnet as mx
@@ -12,7 +13,7 @@ import pytest
 from mxnet import autograd
 from mxnet.gluon import HybridBlock
 
-from common.loss_options import documented_parameters
+from common.loss_options import LossOptions, documented_parameters
 from common.losses import (
     LoOpHPHNTripletLoss,
     LoOpLiftedLoss,
@@ -208,10 +209,23 @@ def test_matches_reference_with_other_parameters(name, kw):
 @pytest.mark.parametrize('name', list(LOSSES))
 def test_matches_reference_with_two_per_class_and_odd_class_count(name):
     """K = 2 (MS: the pair's only positive is s(a, b)); 3 classes of 4 (the triplet's
-    halves then share a class: those tuples are skipped)."""
+    halves then share a class: those tuples are skipped); 5 pairs (the triplet leaves the
+    middle one out)."""
     rng = np.random.RandomState(12)
     check(name, clustered_batch(rng, 6, 2, 8, 0.5), labels_of(6, 2))
     check(name, clustered_batch(rng, 3, 4, 8, 0.5), labels_of(3, 4))
+    check(name, clustered_batch(rng, 5, 2, 8, 0.5), labels_of(5, 2))   # P odd: 2 tuples
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('keep', [False, True])
+@pytest.mark.parametrize('name', list(LOSSES))
+def test_matches_reference_with_an_odd_batch(name, keep):
+    """An odd last row is a pair with itself: dropped, or kept as a point."""
+    rng = np.random.RandomState(14)
+    x, labels = clustered_batch(rng, 3, 4, 8, 0.5)[:11], labels_of(3, 4)[:11]
+    x[10] = unit(x[10:11] + 0.3 * rng.randn(1, 8))[0]
+    check(name, x, labels, keep_degenerate=keep)
 
 
 @pytest.mark.slow
@@ -343,6 +357,11 @@ def test_parameters_are_documented_and_checked():
     for bad in (dict(alpha=0.0), dict(beta=-1.0)):
         with pytest.raises(ParameterError, match=list(bad)[0]):
             LoOpMultiSimilarityLoss(**bad)
+    options = LossOptions(LoOpMultiSimilarityLoss, ['alpha', 'epsilon', 'keep_degenerate'])
+    parser = argparse.ArgumentParser()
+    options.add_to(parser)
+    args = parser.parse_args(['--epsilon', '0.1', '--keep-degenerate'])
+    assert options.values(args) == dict(alpha=2.0, epsilon=0.1, keep_degenerate=True)
 
 
 def test_ms_defaults_are_the_official_constants():

@@ -19,7 +19,7 @@ of them; the multipliers' signs would only reject non-minimal ones). Bounds use 
 end points. An arc shorter than 1e-3 rad (or within 1e-3 of pi) is its two end points:
 the point-to-arc distance of each, the nearer counting.
 
-Losses (B rows, pair p = rows 2p, 2p + 1; labels[2p] == labels[2p + 1] and, unless
+Losses (B rows, pair p = rows 2p, 2p + 1, an odd last row paired with itself; labels[2p] == labels[2p + 1] and, unless
 keep_degenerate, arccos(x_2p . x_2p+1) > 1e-3 for a pair to be kept; dist(i, j) the
 Euclidean distance, 0 below 1e-6; all reductions are sums):
 
@@ -158,8 +158,8 @@ def euclidean(u, v):
 def _pairs(x, labels, keep_degenerate):
     """[(first row, second row, label, kept)] of the batch."""
     pairs = []
-    for p in range(len(x) // 2):
-        a, b = 2 * p, 2 * p + 1
+    for p in range((len(x) + 1) // 2):
+        a, b = 2 * p, min(2 * p + 1, len(x) - 1)     # an odd last row pairs with itself
         kept = labels[a] == labels[b] and (keep_degenerate or _angle(x[a], x[b]) > DEGENERATE)
         pairs.append((a, b, labels[a], kept))
     return pairs
