@@ -90,9 +90,9 @@ CONFIGS += [
     ('LoOp triplet', Block('LoOpTripletLoss'), (), 'pk-full'),
     ('LoOp lifted', Block('LoOpLiftedLoss'), (), 'pk-full'),
     ('LoOp multi-similarity', Block('LoOpMultiSimilarityLoss'), (), 'pk-full'),
-    ('LoOp HPHN-triplet, uneven blocks, degenerate kept',
+    ('LoOp HPHN, uneven blocks, degenerate kept',
      Block('LoOpHPHNTripletLoss', (('keep_degenerate', True),), k=4), (), 'pk'),
-    ('LoOp multi-similarity, uneven blocks, degenerate kept',
+    ('LoOp MS, uneven blocks, degenerate kept',
      Block('LoOpMultiSimilarityLoss', (('keep_degenerate', True),), k=4), (), 'pk'),
 ]
 
