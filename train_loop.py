@@ -16,7 +16,7 @@ margin 1e-5 (HPHN), the learning rate halved at "epochs" 10/20/40/80 of C x K
 images, 5000 epochs, evaluation every 50.
 """
 import common  # noqa: F401  (sets up threads before MXNet loads)
-from common.loss_options import LossOptions
+from common.loss_options import LossChoice
 from common.losses import (
     LoOpHPHNTripletLoss,
     LoOpLiftedLoss,
@@ -26,10 +26,17 @@ from common.losses import (
 from common.records import with_postfix
 from common.training.recipes import PairedBlocksRecipe
 
-LOSSES = {'hphn-triplet': LossOptions(LoOpHPHNTripletLoss, ['margin']),
-          'triplet': LossOptions(LoOpTripletLoss, ['margin']),
-          'lifted': LossOptions(LoOpLiftedLoss, ['margin']),
-          'ms': LossOptions(LoOpMultiSimilarityLoss, ['alpha', 'beta', 'base', 'epsilon'])}
+HINGE = ('hphn-triplet', 'triplet', 'lifted')
+# One --margin for the three hinge losses (the official code's), the MS values for ms.
+MARGIN = LossChoice.unset(LoOpHPHNTripletLoss, ['margin'], HINGE)
+MULTI_SIMILARITY = LossChoice.unset(LoOpMultiSimilarityLoss, ['alpha', 'beta', 'base', 'epsilon'],
+                                    ['ms'])
+LOSS = LossChoice('--loss', {'hphn-triplet': (MARGIN, LoOpHPHNTripletLoss, {}),
+                             'triplet': (MARGIN, LoOpTripletLoss, {}),
+                             'lifted': (MARGIN, LoOpLiftedLoss, {}),
+                             'ms': (MULTI_SIMILARITY, None, {})},
+                  default='hphn-triplet', help_text='the loss the optimal hard negatives go into: '
+                  'HPHN triplet, triplet, lifted structure or multi-similarity')
 
 
 class LoOp(PairedBlocksRecipe):
@@ -37,24 +44,24 @@ class LoOp(PairedBlocksRecipe):
     name = 'loop'
     defaults = dict(PairedBlocksRecipe.defaults, epochs=5000, steps='10,20,40,80',
                     eval_every=50)
-    loss_options = tuple(LOSSES.values())
+    loss_options = LOSS.options
 
     def add_options(self, parser):
         super().add_options(parser)
-        parser.add_argument('--loss', choices=list(LOSSES), default='hphn-triplet',
-                            help='the loss the optimal hard negatives go into')
+        LOSS.add_to(parser)
 
     def check_options(self, parser, args):
         super().check_options(parser, args)
-        if args.loss == 'ms' and args.batch_k <= 2:
-            parser.error('--loss ms needs --batch-k > 2: a pair\'s positives are the other '
-                         'images of its class')
+        LOSS.check(parser, args)
+
+    def derived_options(self, args):
+        return LOSS.derived(args)
 
     def logfile(self, args):
         return with_postfix(args.logfile, args.loss)
 
     def build_loss(self, args, dataset):
-        return LOSSES[args.loss].build(args)
+        return LOSS.build(args)
 
 
 if __name__ == '__main__':
