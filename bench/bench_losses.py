@@ -14,6 +14,7 @@ missing) and scaled linearly to the loss's batch size, since a 224-px batch of
     OMP_NUM_THREADS=2 python bench/bench_losses.py --quick          # batches 32 and 64, smoke run
     OMP_NUM_THREADS=2 python bench/bench_losses.py --output results/bench_losses.md
     OMP_NUM_THREADS=2 python bench/bench_losses.py --only margin,clusterloss --step-seconds 4.2
+    OMP_NUM_THREADS=1 python bench/bench_losses.py --only LoOp --step-seconds 2.048
 """
 import argparse
 import os
@@ -73,7 +74,14 @@ CASES = [
     ('NormSoftmax', 'train_normproxy', [], 'shuffled'),
     ('DREML member (ProxyNCA, 12 meta-classes)', 'train_dreml', [], 'shuffled'),
     ('discriminative (C-d embedding)', 'train_discriminative', [], 'shuffled'),
+    # LoOp, until train_loop.py exists: the blocks themselves ('block:' + class of
+    # common.losses), with the official sampler's K = 32 (4 classes at batch 128).
+    ('LoOp HPHN-triplet', 'block:LoOpHPHNTripletLoss', [], ('pk', 32)),
+    ('LoOp triplet', 'block:LoOpTripletLoss', [], ('pk', 32)),
+    ('LoOp lifted', 'block:LoOpLiftedLoss', [], ('pk', 32)),
+    ('LoOp multi-similarity', 'block:LoOpMultiSimilarityLoss', [], ('pk', 32)),
 ]
+BLOCK = 'block:'
 # Proxy losses are also timed with SOP's class count: their cost grows with it.
 PROXY_SCRIPTS = {'train_proxy', 'train_normproxy'}
 
@@ -123,8 +131,24 @@ def layout_labels(layout, script, args, batch, classes, rng):
     raise ValueError(layout)
 
 
+def build_block_case(name, layout, batch, classes, rng):
+    """(loss block, unit embeddings, P x K labels, batch) for a block without a script."""
+    import common.losses
+    _, k = layout
+    p = batch // k
+    labels = np.repeat(rng.permutation(max(p, classes))[:p], k)
+    loss = getattr(common.losses, name)()
+    loss.initialize()
+    loss.hybridize(static_alloc=True, static_shape=True)
+    x = rng.randn(p * k, EMBED_DIM).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return loss, mx.nd.array(x), mx.nd.array(labels.astype(np.float32)), p * k
+
+
 def build_case(script_name, options, layout, batch, classes, rng):
     """(loss block, embeddings, labels, batch) as the script would train them."""
+    if script_name.startswith(BLOCK):
+        return build_block_case(script_name[len(BLOCK):], layout, batch, classes, rng)
     script = load_script(script_name)
     base = ['--embed-dim', str(EMBED_DIM)] + list(options)
     args = script.parse_args(base)
@@ -249,8 +273,9 @@ def markdown(rows, step, source, batches):
              '| loss | script | batch | ms per call | % of a step | target met |',
              '|---|---|---:|---:|---:|---|']
     for r in rows:
+        script = r['script'] if r['script'].startswith(BLOCK) else r['script'] + '.py'
         lines.append('| %s | %s | %d | %.1f | %.2f | %s |' % (
-            r['loss'], r['script'] + '.py', r['batch'], r['ms'], 100 * r['share'],
+            r['loss'], script, r['batch'], r['ms'], 100 * r['share'],
             'yes' if r['met'] else '**no**'))
     return '\n'.join(lines) + '\n'
 

@@ -17,6 +17,7 @@ from .losses import (
     DirectionRegularizer,
     DiscriminativeLoss,
     FacilityLocationLoss,
+    LoOpMultiSimilarityLoss,
     MultiSimilarityLoss,
     PrototypeLoss,
 )
@@ -35,6 +36,9 @@ PLAYGROUND_FLAGS = {
     PrototypeLoss: {'num_classes': '--nc', 'num_support': '--ns', 'num_query': '--nq'},
     MultiSimilarityLoss: {'alpha': '--ms-alpha', 'beta': '--ms-beta', 'base': '--ms-base',
                           'epsilon': '--ms-epsilon'},
+    # Not the playground's, but named as multi-similarity's options are everywhere else.
+    LoOpMultiSimilarityLoss: {'alpha': '--ms-alpha', 'beta': '--ms-beta', 'base': '--ms-base',
+                              'epsilon': '--ms-epsilon'},
     DiscriminativeLoss: {'scale': '--loss-scale'},
     DirectionRegularizer: {'angle': '--dr-angle', 'sign': '--dr-sign'},
 }

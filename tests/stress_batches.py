@@ -77,6 +77,30 @@ CONFIGS = [
 ]
 
 
+class Block(NamedTuple):
+    """A loss without a training script yet, in place of a script name in CONFIGS: the
+    class ``loss`` of common.losses built with ``kwargs``, K = ``k``, ``dim``-d embeddings,
+    hybridized with static alloc and shape as the training loop does."""
+    loss: str
+    kwargs: tuple = ()
+    k: int = 8
+    dim: int = 64
+
+
+# LoOp (until train_loop.py): 'pk-full' is its sampler's layout (pairs (2k, 2k + 1) of one
+# class); 'pk' adds short blocks, odd batches and pairs across two classes.
+CONFIGS += [
+    ('LoOp HPHN-triplet', Block('LoOpHPHNTripletLoss'), (), 'pk-full'),
+    ('LoOp triplet', Block('LoOpTripletLoss'), (), 'pk-full'),
+    ('LoOp lifted', Block('LoOpLiftedLoss'), (), 'pk-full'),
+    ('LoOp multi-similarity', Block('LoOpMultiSimilarityLoss'), (), 'pk-full'),
+    ('LoOp HPHN, uneven blocks, degenerate kept',
+     Block('LoOpHPHNTripletLoss', (('keep_degenerate', True),), k=4), (), 'pk'),
+    ('LoOp MS, uneven blocks, degenerate kept',
+     Block('LoOpMultiSimilarityLoss', (('keep_degenerate', True),), k=4), (), 'pk'),
+]
+
+
 # --- embeddings: (rng, labels, dim) -> (n, dim) float64 ---------------------------------
 def unit_rows(rng, n, dim):
     x = rng.randn(n, dim)
@@ -221,9 +245,20 @@ def uses_random(block):
     return any('random' in node['op'] or '_sample' in node['op'] for node in graph['nodes'])
 
 
+def build_block_case(name, spec, kind):
+    """The Case of a CONFIGS entry naming a :class:`Block` instead of a script."""
+    import common.losses
+    block = getattr(common.losses, spec.loss)(**dict(spec.kwargs))
+    block.initialize()
+    block.hybridize(static_alloc=True, static_shape=True)
+    return Case(name, block, kind, spec.k, spec.dim, CLASSES, uses_random(block))
+
+
 def build_case(config):
     """The Case of a CONFIGS entry: its script's loss, initialised and hybridized."""
     name, script_name, options, kind = config
+    if isinstance(script_name, Block):
+        return build_block_case(name, script_name, kind)
     script = load_script(script_name)
     args = script.parse_args(list(options))
     classes, dim = CLASSES, args.embed_dim

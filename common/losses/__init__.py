@@ -8,7 +8,8 @@ The parts, in the manner of pytorch-metric-learning: ``distances`` (Euclidean,
 squared Euclidean, cosine), ``masks`` (label masks, masked min/max/log-sum-exp),
 ``reductions`` (Sum, Mean, MeanNonZero, MeanOverBatch; per anchor with ``axis=1``),
 ``base.PairwiseLoss`` (distance + masks + a formula + a reduction), ``direction``
-(Direction Regularization, a modifier of negative distances), ``sorted_search``
+(Direction Regularization, a modifier of negative distances), ``loop`` (LoOp's
+closest points of two arcs, used by ``loop_losses``), ``sorted_search``
 (``count_reached``) and ``distance_weighted`` (the margin loss's sampler).
 """
 from .base import PairwiseLoss
@@ -21,6 +22,12 @@ from .dr_triplet import DirectionRegularizedTripletLoss
 from .facility_location import FacilityLocationLoss
 from .hphn_ee import HPHNTripletLoss
 from .lifted import DeepMetricLiftedLoss, GeneralizedLiftedLoss, LiftedStructLoss
+from .loop_losses import (
+    LoOpHPHNTripletLoss,
+    LoOpLiftedLoss,
+    LoOpMultiSimilarityLoss,
+    LoOpTripletLoss,
+)
 from .margin import MarginLoss
 from .multi_similarity import MultiSimilarityLoss
 from .nca import NCALoss
@@ -39,7 +46,8 @@ from .triplet_semihard import TripletSemiHardLoss
 __all__ = ['AngularLoss', 'BinomialDevianceLoss', 'ContrastiveLoss', 'DeepMetricLiftedLoss',
            'DirectionRegularizer', 'DirectionRegularizedTripletLoss', 'DiscriminativeLoss',
            'DistanceWeightedSampler', 'FacilityLocationLoss', 'GeneralizedLiftedLoss',
-           'HPHNTripletLoss', 'LiftedStructLoss', 'MarginLoss',
+           'HPHNTripletLoss', 'LiftedStructLoss', 'LoOpHPHNTripletLoss', 'LoOpLiftedLoss',
+           'LoOpMultiSimilarityLoss', 'LoOpTripletLoss', 'MarginLoss',
            'MultiSimilarityLoss', 'NCALoss', 'NPairLoss', 'NormalizedSoftmaxLoss',
            'PairwiseLoss', 'PrototypeLoss', 'ProxyNCALoss', 'ProxyTripletLoss',
            'ProxyXentropyLoss', 'RankedListLoss', 'StochasticSymmetricTripletLoss',

@@ -54,6 +54,9 @@ ENTRIES = {
     # Plain HPHN triplet: the same script without Embedding Expansion's inner points.
     'hphn': ('train_hphn_ee.py', ['--iteration-per-epoch', iterations(128), '--eval-every', '1',
                                   '--n-inner-pts', '0']),
+    # LoOp's optimal hard negatives in HPHN triplet loss: the third HPHN variant.
+    'loop_hphn': ('train_loop.py', ['--loss', 'hphn-triplet', '--iteration-per-epoch',
+                                    iterations(128), '--eval-every', '1']),
     'dr': ('train_dr.py', ['--loss', 'triplet', '--iteration-per-epoch', iterations(80)]),
     'liftedstruct': ('train_liftedstruct.py', []),
     'npairs': ('train_npairs.py', ['--epoch-length', iterations(128)]),
@@ -72,8 +75,8 @@ ENTRIES = {
     # The baseline: the pretrained backbone and the head's random 64-d projection, untrained.
     'no_training': ('train_triplet_semihard.py', ['--epochs', '0', '--steps', '0']),
 }
-# Entries run with DESIGN_SEEDS seeds (plain HPHN beside HPHN + EE); the baseline's are cheap (two evaluations each).
-MULTI_SEED = DESIGN_CARD + ('hphn', 'no_training')
+# Entries run with DESIGN_SEEDS seeds (plain HPHN and LoOp beside HPHN + EE); the baseline's are cheap (two evaluations each).
+MULTI_SEED = DESIGN_CARD + ('hphn', 'loop_hphn', 'no_training')
 # Entries whose records would otherwise share a file stem with another entry's.
 LOG_POSTFIX = {'no_training': 'kanji_no_training', 'hphn': 'kanji_no_expansion'}
 
@@ -81,10 +84,12 @@ LOG_POSTFIX = {'no_training': 'kanji_no_training', 'hphn': 'kanji_no_expansion'}
 # The smoke version: 24 classes (10 train, 2 validation, 12 test), one epoch of two batches,
 # batches of a few classes (K images each for the P x K samplers).
 SMOKE_CLASSES = ['--num-classes', '24', '--val-classes', '2']
-SMOKE_BATCH = {'margin': 20, 'rankedlistloss': 12, 'hphn_ee': 16, 'hphn': 16, 'dr': 20, 'contrastive': 20,
+SMOKE_BATCH = {'margin': 20, 'rankedlistloss': 12, 'hphn_ee': 16, 'hphn': 16,
+               'loop_hphn': 16, 'dr': 20, 'contrastive': 20,
                'binomial': 20, 'nca': 20, 'multisimilarity': 20}
 SMOKE_OPTIONS = {'prototype': ['--nc', '3', '--ns', '1', '--nq', '1'],
                  'hphn_ee': ['--batch-k', '4'], 'hphn': ['--batch-k', '4'],
+                 'loop_hphn': ['--batch-k', '4'],
                  'dreml': ['-L', '2', '-D', '4']}
 
 

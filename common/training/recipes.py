@@ -3,6 +3,7 @@ from ..cli import add_class_balanced_options, add_npair_options
 from ..data.samplers import NeighbourhoodBatchSampler
 from ..evaluation import kmeans_assign
 from ..models import EmbeddingHead
+from ..models.initializers import xavier
 from .embed import extract_embeddings, forward_in_two
 from .recipe import Recipe
 from .run_setup import embedding_loader
@@ -110,3 +111,40 @@ class LocalSamplingRecipe(Recipe):
         batches = state.sampler.set_clusters(assignment)
         state.recorder.info('[Epoch %d] local sampling: %d clusters, %d usable as batches',
                             state.epoch, clusters, batches)
+
+
+class PairedBlocksRecipe(Recipe):
+    """P x K batches whose consecutive images of a class pair up: rows (0, 1), (2, 3), ...
+
+    The recipe of Embedding Expansion's official code and of LoOp's, its fork:
+    GoogLeNet, 512-d L2-normalised embedding with a Xavier-initialised head,
+    227 px, 4 classes x 32 images, Adam 1e-4 with weight decay 5e-4, no gradient
+    clipping, and an "epoch" of C x K images (C training classes). K must be
+    even, and small classes are drawn with replacement so that every block is
+    exactly K long and no pair straddles two classes.
+    """
+    defaults = dict(model='googlenet', embed_dim=512, image_size=227, batch_size=128,
+                    lr=1e-4, wd=5e-4, factor=0.5)
+    head_normalize = True
+    epsilon = 1e-8
+    class_fill = 'replace'
+    clip_gradient = None
+
+    def add_options(self, parser):
+        add_class_balanced_options(parser, batch_k=32, iterations=0)
+
+    def check_options(self, parser, args):
+        super().check_options(parser, args)
+        if args.batch_k % 2:
+            parser.error('--batch-k %d must be even: consecutive images of a class pair up'
+                         % args.batch_k)
+
+    def sampler_kind(self, args):
+        return 'class_balanced'
+
+    def head_initializer(self, args):
+        return xavier(2.0)
+
+    def epoch_batches(self, args, split, batch):
+        # The official "epoch" is C x K images.
+        return args.iteration_per_epoch or max(1, split.num_classes * args.batch_k // batch.total)

@@ -41,7 +41,7 @@ COMMON = os.path.dirname(os.path.abspath(common.__file__)) + os.sep
 CLASSES, DIM, SMALL, LARGE = 4, 16, 8, 32
 
 # Bases that hold shared code and are never used as a loss themselves.
-ABSTRACT = {'ProxyLoss', 'PairLoss', 'PairwiseLoss'}
+ABSTRACT = {'ProxyLoss', 'PairLoss', 'PairwiseLoss', '_LoOpLoss', '_LoOpHingeLoss'}
 # Blocks that cannot be hybridized (and why). Facility location is hybridizable: its
 # NumPy inference is a custom operator inside the graph, traced separately below.
 NOT_HYBRIDIZABLE = {}
@@ -86,6 +86,10 @@ FACTORIES = {
                          ('hard', lambda b: L.LiftedStructLoss(form='hard'), pk_labels, DIM)],
     'DeepMetricLiftedLoss': [('', lambda b: L.DeepMetricLiftedLoss(), pk_labels, DIM)],
     'GeneralizedLiftedLoss': [('', lambda b: L.GeneralizedLiftedLoss(), pk_labels, DIM)],
+    'LoOpHPHNTripletLoss': [('', lambda b: L.LoOpHPHNTripletLoss(), pk_labels, DIM)],
+    'LoOpLiftedLoss': [('', lambda b: L.LoOpLiftedLoss(), pk_labels, DIM)],
+    'LoOpMultiSimilarityLoss': [('', lambda b: L.LoOpMultiSimilarityLoss(), pk_labels, DIM)],
+    'LoOpTripletLoss': [('', lambda b: L.LoOpTripletLoss(), pk_labels, DIM)],
     'MarginLoss': [('', lambda b: L.MarginLoss(CLASSES), pk_labels, DIM)],
     'MultiSimilarityLoss': [('', lambda b: L.MultiSimilarityLoss(), pk_labels, DIM),
                             ('DR', lambda b: L.MultiSimilarityLoss(

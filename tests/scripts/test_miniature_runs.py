@@ -23,6 +23,7 @@ from train_dr import DirectionRegularization
 from train_dreml import DREML
 from train_hphn_ee import HPHNEmbeddingExpansion
 from train_liftedstruct import LiftedStruct
+from train_loop import LoOp
 from train_margin import Margin
 from train_multisimilarity import MultiSimilarity
 from train_nca import NCA
@@ -68,14 +69,26 @@ def margin_config_is_recorded(results, summary):
     assert config['lr_beta'] == 0.1 and config['nonzero_loss_cutoff'] == 1.4
 
 
-def lifted_form_options_recorded(form, values):
-    """The chosen form's options are recorded at their defaults, the other forms' as None."""
+def chosen_loss_options_recorded(records, choice, value, values, names):
+    """The chosen loss's options (of ``names``) are recorded at their defaults ``values``,
+    the other losses' as None."""
     def check(results, summary):
-        args = read_records(str(results / 'train_liftedstruct.jsonl'), 'config')[0]['args']
-        assert args['lifted_form'] == form
-        for name in ('margin', 'alpha', 'beta', 'neg_margin'):
+        args = read_records(str(results / records), 'config')[0]['args']
+        assert args[choice] == value
+        for name in names:
             assert args[name] == values.get(name), name
     return check
+
+
+def lifted_form_options_recorded(form, values):
+    return chosen_loss_options_recorded('train_liftedstruct.jsonl', 'lifted_form', form, values,
+                                        ('margin', 'alpha', 'beta', 'neg_margin'))
+
+
+def loop_options_recorded(loss, values):
+    return chosen_loss_options_recorded('train_loop_%s.jsonl' % loss, 'loss', loss, values,
+                                        ('margin', 'ms_alpha', 'ms_beta', 'ms_base',
+                                         'ms_epsilon'))
 
 
 def proxy_files_named_as_the_playground(loss):
@@ -125,6 +138,12 @@ ROWS = {
     'dreml': Row(DREML, ('-L', '3', '-D', '8') + LR, epochs=2, check=members_add_up),
     'hphn-ee-2-inner-points': Row(HPHNEmbeddingExpansion, HPHN + ('--n-inner-pts', '2')),
     'hphn-ee-0-inner-points': Row(HPHNEmbeddingExpansion, HPHN + ('--n-inner-pts', '0')),
+    'loop-hphn-triplet': Row(LoOp, HPHN + ('--loss', 'hphn-triplet'),
+                             check=loop_options_recorded('hphn-triplet', dict(margin=1e-5))),
+    'loop-triplet': Row(LoOp, HPHN + ('--loss', 'triplet')),
+    'loop-lifted': Row(LoOp, HPHN + ('--loss', 'lifted')),
+    'loop-ms': Row(LoOp, HPHN + ('--loss', 'ms'), check=loop_options_recorded('ms', dict(
+        ms_alpha=2.0, ms_beta=50.0, ms_base=0.4, ms_epsilon=-0.02))),
     'margin': Row(Margin, PK, check=margin_config_is_recorded),
     'normproxy': Row(NormProxy, NORMPROXY),
     'normproxy-pk-no-dropout': Row(NormProxy, NORMPROXY + ('--batch-k', '4', '--no-dropout')),

@@ -65,7 +65,8 @@ def test_published_rows_only_for_our_datasets(results):
     table = leaderboard(collect_runs(results))
     published = table[table['source'] != 'this toolkit']
     assert len(published) > 0 and set(published['dataset']) == {'CUB'}
-    assert published['source'].str.startswith('published: DML playground plot').all()
+    playground = published[published['model'] != 'googlenet']  # not the EE paper's rows
+    assert playground['source'].str.startswith('published: DML playground plot').all()
     row = published[(published['model'] == 'inception-bn')].set_index('method').loc['proxy/nca']
     assert (row['R@1 mean'], row['NMI mean'], row['n']) == (54.60, 63.16, 10)
     assert np.isnan(row['MAP@R mean'])
@@ -162,3 +163,22 @@ def test_side_by_side_refuses_two_settings_of_one_mode(two_modes):
                      extra_args={'lr': 0.5}, batchnorm='frozen')
     with pytest.raises(ValueError, match='margin: several settings with batchnorm frozen'):
         side_by_side(leaderboard(collect_runs(two_modes)))
+
+
+def test_the_embedding_expansion_papers_hphn_rows_are_published_rows_of_their_own(tmp_path):
+    folder = str(tmp_path / 'results')
+    write_invocation(folder, 'train_hphn_ee', 'inv', [metrics_of(70.0)], script='hphn_ee',
+                     dataset='cars196', model='googlenet', embed_dim=512)
+    table = leaderboard(collect_runs(folder))
+    published = table[(table['source'] != 'this toolkit') & (table['model'] == 'googlenet')]
+    published = published.set_index('method')
+    assert set(published.index) == {'hphn_ee', 'hphn_ee/no expansion'}
+    assert (published.loc['hphn_ee', 'R@1 mean'], published.loc['hphn_ee', 'NMI mean']) == \
+        (71.6, 63.1)
+    assert published.loc['hphn_ee/no expansion', 'R@1 mean'] == 60.3
+    assert published['source'].str.contains('Embedding Expansion paper').all()
+    assert published['n'].isna().all()  # the paper does not state its runs
+    text = to_markdown(table)
+    assert '| hphn_ee/no expansion | – | test | ? | 60.30 |' in text
+    assert 'Published: the Embedding Expansion paper (Ko & Gu 2020), results table ' \
+           '(number of runs not stated; no std given).' in text

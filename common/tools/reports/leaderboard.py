@@ -18,7 +18,7 @@ from .collect import (
     add_records_arguments,
     parse_records_command,
 )
-from .published import is_published, published_results
+from .published import is_published, published_results, source_note
 
 OURS = 'this toolkit'
 DEFAULT_METRICS = ('R@1', 'NMI', 'MAP@R')
@@ -132,10 +132,8 @@ def group_note(group):
                      'on the %s.' % (plural(ours['n'].sum(), 'run'),
                                      plural(ours['invocations'].sum(), 'invocation'),
                                      selections or 'unrecorded set'))
-    if (group['source'] != OURS).any():
-        notes.append('Published: the DML playground\'s %d-run means read off its plots '
-                     '(test-set selection; no std given).' % group.loc[
-                         group['source'] != OURS, 'n'].max())
+    for source in group.loc[group['source'] != OURS, 'source'].unique():
+        notes.append('Published: %s.' % source_note(source))
     return ' '.join(notes)
 
 
@@ -143,7 +141,8 @@ def markdown_table(group, metrics):
     header = ['method', 'BatchNorm', 'selection', 'n'] + metrics + ['source', 'command']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for row in group.to_dict('records'):
-        cells = [row['method'], row['batchnorm'] or '–', row['selection'], '%d' % row['n']]
+        cells = [row['method'], row['batchnorm'] or '–', row['selection'],
+                 '%d' % row['n'] if pd.notna(row['n']) else '?']
         cells += [format_cell(row[mean_column(m)], row[std_column(m)]) for m in metrics]
         cells += [source_cell(row['source']),
                   '`%s`' % markdown_escape(row['command']) if row['command'] else '']

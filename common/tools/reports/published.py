@@ -1,10 +1,11 @@
-"""Published figures of the DML playground, kept as data beside our own runs.
+"""Published figures, kept as data beside our own runs; none was produced by this toolkit.
 
-These numbers were read off the playground's result plots; they were not
-produced by this toolkit. The main tables are 10-run means of the test
-metrics with model selection on the test set and 64-d embeddings; the
-embedding-size and batch-size studies are single curves on CUB.
-Every row carries a ``source`` string that says so.
+The DML playground's numbers were read off its result plots: the main tables
+are 10-run means of the test metrics with model selection on the test set and
+64-d embeddings; the embedding-size and batch-size studies are single curves on
+CUB. The Embedding Expansion paper's table (GoogLeNet, 512-d) gives HPHN triplet
+with and without the expansion; its number of runs is not stated. Every row
+carries a ``source`` string that says where it comes from.
 """
 import pandas as pd
 
@@ -30,6 +31,8 @@ METHOD_SCRIPTS = {
     'Ranked List Loss': ('rankedlistloss', ''),
     'DREML': ('dreml', ''),
     'Discriminative': ('discriminative', ''),
+    'HPHN triplet': ('hphn_ee', 'no expansion'),
+    'EE + HPHN triplet': ('hphn_ee', ''),
 }
 
 # (dataset, backbone, plot file) -> [(method, R@1, NMI)], 10-run means, test-set selection.
@@ -59,6 +62,17 @@ _TABLES = {
         ('Angular Loss', 68.97, 87.55), ('Prototype Loss', 61.82, 85.76),
         ('Proxy-NCA', 73.56, 88.93), ('Proxy-Triplet', 61.41, 86.91),
         ('Proxy-softmax', 73.80, 89.10), ('DREML', 53.70, 65.76)],
+}
+
+# The Embedding Expansion paper's table (Ko & Gu, CVPR 2020; figures/results.png in its
+# repository), its "Triplet†" (HPHN) rows: dataset -> [(method, R@1, NMI)]. GoogLeNet,
+# 512-d, the best test Recall@1 of a run (its code checkpoints on it), runs not stated.
+EE_PAPER = 'Embedding Expansion paper (Ko & Gu 2020), results table'
+EE_MODEL, EE_EMBED_DIM = 'googlenet', 512
+_EE_TABLE = {
+    'CUB': [('HPHN triplet', 48.3, 58.1), ('EE + HPHN triplet', 51.7, 60.5)],
+    'Cars196': [('HPHN triplet', 60.3, 57.4), ('EE + HPHN triplet', 71.6, 63.1)],
+    'SOP': [('HPHN triplet', 75.5, 91.4), ('EE + HPHN triplet', 77.2, 91.5)],
 }
 
 # Studies on CUB, R@1 only: (x column, plot file, x values, what the curves are, {method: R@1s}).
@@ -95,20 +109,33 @@ def source_label(plot_file, detail='test-set selection'):
     return '%s: DML playground plot %s (%s)' % (PUBLISHED_LABEL, plot_file, detail)
 
 
+def source_note(source):
+    """What the published figures of ``source`` are, for a table's note."""
+    if EE_PAPER in source:
+        return 'the %s (number of runs not stated; no std given)' % EE_PAPER
+    return "the DML playground's %d-run means read off its plots (test-set selection; " \
+           "no std given)" % PUBLISHED_RUNS
+
+
 def is_published(source):
     return str(source).startswith(PUBLISHED_LABEL)
 
 
 def published_results():
-    """The playground's main tables: one row per (dataset, backbone, method), R@1 and NMI."""
+    """The playground's main tables and the Embedding Expansion paper's HPHN rows: one row
+    per (dataset, backbone, method), R@1 and NMI (``n`` None where the runs are unknown)."""
+    tables = [(dataset, model, PUBLISHED_EMBED_DIM, PUBLISHED_RUNS, source_label(plot_file),
+               entries) for (dataset, model, plot_file), entries in _TABLES.items()]
+    tables += [(dataset, EE_MODEL, EE_EMBED_DIM, None, '%s: %s' % (PUBLISHED_LABEL, EE_PAPER),
+                entries) for dataset, entries in _EE_TABLE.items()]
     rows = []
-    for (dataset, model, plot_file), entries in _TABLES.items():
+    for dataset, model, embed_dim, runs, source, entries in tables:
         for method, recall1, nmi in entries:
             script, variant = METHOD_SCRIPTS[method]
-            rows.append({'dataset': dataset, 'model': model, 'embed_dim': PUBLISHED_EMBED_DIM,
+            rows.append({'dataset': dataset, 'model': model, 'embed_dim': embed_dim,
                          'script': script, 'variant': variant, 'method': method,
-                         'selection': 'test', 'n': PUBLISHED_RUNS, 'R@1': recall1, 'NMI': nmi,
-                         'source': source_label(plot_file)})
+                         'selection': 'test', 'n': runs, 'R@1': recall1, 'NMI': nmi,
+                         'source': source})
     return pd.DataFrame(rows)
 
 
