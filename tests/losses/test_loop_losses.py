@@ -360,7 +360,8 @@ def test_parameters_are_documented_and_checked():
     options = LossOptions(LoOpMultiSimilarityLoss, ['alpha', 'epsilon', 'keep_degenerate'])
     parser = argparse.ArgumentParser()
     options.add_to(parser)
-    args = parser.parse_args(['--epsilon', '0.1', '--keep-degenerate'])
+    # Named as multi-similarity's options everywhere (--ms-*).
+    args = parser.parse_args(['--ms-epsilon', '0.1', '--keep-degenerate'])
     assert options.values(args) == dict(alpha=2.0, epsilon=0.1, keep_degenerate=True)
 
 
