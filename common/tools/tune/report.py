@@ -1,7 +1,9 @@
 """A study's reports: the trials table (Markdown and CSV) and Optuna's optimisation-history
 and parameter-importance plots (its matplotlib backend)."""
 import os
+import warnings
 
+import optuna
 import pandas as pd
 
 
@@ -58,7 +60,9 @@ def write_report(study, folder):
             notes.append('%s needs two finished trials' % name)
             continue
         try:
-            axes = plot(study)
+            with warnings.catch_warnings():  # Optuna calls its matplotlib plots experimental
+                warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+                axes = plot(study)
         except (ValueError, RuntimeError) as e:  # e.g. importance of a single-valued space
             notes.append('%s: %s' % (name, e))
             continue

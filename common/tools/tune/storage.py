@@ -1,6 +1,7 @@
 """Where a study lives and how it samples: the SQLite default or any SQLAlchemy URL, the
 trial-seeded TPE sampler and the median pruner."""
 import os
+import time
 import warnings
 
 import optuna
@@ -25,19 +26,26 @@ def default_storage(results_dir, study):
     return 'sqlite:///%s' % os.path.abspath(os.path.join(folder, 'study.db'))
 
 
-def open_storage(url):
+def open_storage(url, attempts=5):
     """An RDB storage with heartbeats; SQLite waits for a lock held by another worker
-    instead of failing at once."""
+    instead of failing at once.
+
+    Workers started together on a new database race to create its tables, and the loser's
+    insert of the schema version fails (seen with two workers on one SQLite file): it tries
+    again, and then finds the tables made."""
     engine = {'connect_args': {'timeout': 60}} if url.startswith('sqlite') else {}
-    try:
-        with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
-            warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine,
-                                              heartbeat_interval=HEARTBEAT,
-                                              grace_period=GRACE)
-    except Exception as e:  # SQLAlchemy's and the drivers' errors share no useful base
-        raise ValueError('--storage %s: cannot open it (%s)' % (
-            url, str(e).splitlines()[0] if str(e) else type(e).__name__)) from None
+    for attempt in range(1, attempts + 1):
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+                warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine,
+                                                  heartbeat_interval=HEARTBEAT,
+                                                  grace_period=GRACE)
+        except Exception as e:  # SQLAlchemy's and the drivers' errors share no useful base
+            if attempt == attempts or 'IntegrityError' not in repr(e) + str(e):
+                raise ValueError('--storage %s: cannot open it (%s)' % (
+                    url, str(e).splitlines()[0] if str(e) else type(e).__name__)) from None
+            time.sleep(attempt)
 
 
 class TrialSeededTPE(TPESampler):
