@@ -76,9 +76,11 @@ def test_tiny_study_end_to_end(tmp_path, glyph_root, capsys):
     assert '--lr %.6g' % best['lr'] in printed and '--margin %.6g' % best['margin'] in printed
     assert '--val-fold' not in printed
 
-    main(['best', '--study', 'tiny', '--results-dir', str(results), '--final-runs', '1'])
+    main(['best', '--study', 'tiny', '--results-dir', str(results), '--final-runs', '1',
+          '--', '--epochs', '3'])  # the options after -- replace the study's
     final, = glob.glob(os.path.join(results, 'tiny', 'final', '*.manifest.json'))
     record = manifest(final)
+    assert record['args']['epochs'] == 3 and record['args']['eval_every'] == 3
     assert record['status'] == 'finished' and record['selection'] == 'tuned'
     assert record['tuning'] == {'study': 'tiny', 'trials': 3, 'folds': 2}
     assert 'validation' not in record['dataset']['splits']  # the full training split

@@ -6,6 +6,7 @@
         --study margin_cub -- --dataset CUB --data-path data/CUB_200_2011
     python -m common.tools.tune best --study margin_cub              # the best command line
     python -m common.tools.tune best --study margin_cub --final-runs 3   # ... trained, tested
+    python -m common.tools.tune best --study margin_cub --final-runs 3 -- --epochs 60
     python -m common.tools.tune report --study margin_cub            # table and plots
 
 Arguments after ``--`` go to every trial. ``--storage`` (any SQLAlchemy URL) lets workers
@@ -56,7 +57,8 @@ def build_parser():
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     best.add_argument('--final-runs', type=int, default=0, metavar='N',
                       help='train the best options with N seeds on the full training split '
-                           'and evaluate the test split once, at the last epoch')
+                           'and evaluate the test split once, at the last epoch; options '
+                           'after -- replace the study\'s (e.g. a longer --epochs)')
     shown = sub.add_parser('report', help='trials table and plots', prog=PROG + ' report',
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     for parser in (run, best, shown):
@@ -131,6 +133,7 @@ def run(args, script_args):
     setting = dict(script=args.script, script_args=script_args,
                    folds=args.folds, metric=args.metric,
                    space={k: v.describe() for k, v in space.items()})
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress lines say it
     study = optuna.create_study(study_name=args.study, storage=open_storage(storage_url(args)),
                                 sampler=make_sampler(args.seed, args.trials),
                                 pruner=make_pruner(not args.no_pruning), direction='maximize',
@@ -165,7 +168,6 @@ def run(args, script_args):
 
     remaining = args.trials - counted_trials(study)
     if remaining > 0:
-        optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress lines say it
         study.optimize(objective, n_trials=remaining, catch=(TrialFailed,),
                        callbacks=[progress])
     paths, notes = write_report(study, folder)
@@ -194,14 +196,16 @@ def best_argv(study):
         value_argv(recipe, study.best_trial.params)
 
 
-def best(args):
+def best(args, extra=()):
+    """Print the best trial's command line (with ``extra`` options after it, e.g. a
+    benchmark's full epoch budget) and, with ``--final-runs``, run it."""
     from optuna.trial import TrialState
 
     from ..run_commands import exit_if_failed, run_commands
     study = load_study(args)
     if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):
         raise ValueError('--study %s has no finished trial yet' % args.study)
-    argv = best_argv(study)
+    argv = best_argv(study) + list(extra)
     print('# trial %d, %s %.2f over %d fold(s)' % (study.best_trial.number,
                                                   study.user_attrs['metric'],
                                                   study.best_value, study.user_attrs['folds']))
@@ -232,12 +236,12 @@ def main(argv=None):
     parser = build_parser()
     own, script_args = split_argv(argv)
     args = parser.parse_args(own)
-    if script_args and args.action != 'run':
-        parser.error('options after -- go to the trials of "run" only')
+    if script_args and args.action == 'report':
+        parser.error('options after -- go to the trials of "run" or the final runs of "best"')
     try:
         if args.action == 'run':
             return run(args, script_args)
-        return best(args) if args.action == 'best' else report(args)
+        return best(args, script_args) if args.action == 'best' else report(args)
     except ValueError as e:
         sys.stderr.write('%s %s: error: %s\n' % (PROG, args.action, e))
         sys.exit(1)
