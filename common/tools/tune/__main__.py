@@ -130,7 +130,7 @@ def run(args, script_args):
     recipe = load_recipe(args.script)
     space = build_space(recipe, script_args, args.space)
     check_run(args, recipe, script_args, space)
-    setting = dict(script=args.script, script_args=script_args,
+    setting = dict(script=os.path.normpath(args.script), script_args=script_args,
                    folds=args.folds, metric=args.metric,
                    space={k: v.describe() for k, v in space.items()})
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress lines say it
