@@ -79,8 +79,8 @@ def split_argv(argv):
     return argv[:cut], argv[cut + 1:]
 
 
-def storage_url(args):
-    return args.storage or default_storage(args.results_dir, args.study)
+def storage_url(args, create=False):
+    return args.storage or default_storage(args.results_dir, args.study, create)
 
 
 def given(argv, flag):
@@ -111,11 +111,11 @@ def check_run(args, recipe, script_args, space):
 
 def load_study(args):
     import optuna
+    url = storage_url(args)
     try:
-        return optuna.load_study(study_name=args.study, storage=open_storage(storage_url(args)))
+        return optuna.load_study(study_name=args.study, storage=open_storage(url))
     except KeyError:
-        raise ValueError('--study %s: no such study in %s' % (args.study, storage_url(args))) \
-            from None
+        raise ValueError('--study %s: no such study in %s' % (args.study, url)) from None
 
 
 def run(args, script_args):
@@ -134,7 +134,8 @@ def run(args, script_args):
                    folds=args.folds, metric=args.metric,
                    space={k: v.describe() for k, v in space.items()})
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress lines say it
-    study = optuna.create_study(study_name=args.study, storage=open_storage(storage_url(args)),
+    url = storage_url(args, create=True)
+    study = optuna.create_study(study_name=args.study, storage=open_storage(url),
                                 sampler=make_sampler(args.seed, args.trials),
                                 pruner=make_pruner(not args.no_pruning), direction='maximize',
                                 load_if_exists=True)
@@ -147,7 +148,7 @@ def run(args, script_args):
     objective = Objective(recipe, args.script, script_args, space, args.folds, args.metric,
                           os.path.join(folder, 'trials'))
     print('[tune] study %s in %s: %d of %d trials done; searching %s' % (
-        args.study, storage_url(args), counted_trials(study), args.trials,
+        args.study, url, counted_trials(study), args.trials,
         '; '.join('%s %s' % kv for kv in setting['space'].items())), flush=True)
 
     def progress(study, trial):

@@ -19,11 +19,17 @@ def study_dir(results_dir, study):
     return os.path.join(results_dir, study)
 
 
-def default_storage(results_dir, study):
-    """The SQLite file of a study under the results folder: embedded, nothing to start."""
+def default_storage(results_dir, study, create=False):
+    """The SQLite file of a study under the results folder: embedded, nothing to start.
+    Only ``create`` (a run) makes it; reading a study that is not there is a ValueError."""
     folder = study_dir(results_dir, study)
-    os.makedirs(folder, exist_ok=True)
-    return 'sqlite:///%s' % os.path.abspath(os.path.join(folder, 'study.db'))
+    path = os.path.abspath(os.path.join(folder, 'study.db'))
+    if create:
+        os.makedirs(folder, exist_ok=True)
+    elif not os.path.isfile(path):
+        raise ValueError('--study %s: no such study in %s (give --storage if it lives in '
+                         'another database)' % (study, path))
+    return 'sqlite:///%s' % path
 
 
 def open_storage(url, attempts=5):
