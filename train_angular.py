@@ -7,6 +7,7 @@ N-pair + L * angular, as in the DML playground.
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.loss_options import LossOptions
 from common.losses import AngularLoss, NPairLoss, WeightedSum
+from common.search_space import log_uniform, uniform
 from common.training.recipes import PairBatchRecipe
 
 
@@ -15,6 +16,10 @@ class Angular(PairBatchRecipe):
     name = 'angular'
     defaults = dict(batch_size=128, epochs=30, lr=1e-5, factor=0.5, wd=1e-5, steps='10,20')
     loss_options = (LossOptions(AngularLoss, ['alpha', 'l2_reg', 'symmetric']),)
+
+    def search_space(self, args):
+        # Wang et al. report alpha 36-55 degrees (45 on CUB); the recipe's lr 1e-5.
+        return dict(lr=log_uniform(1e-6, 1e-3), alpha=uniform(30.0, 55.0))
 
     def add_options(self, parser):
         super().add_options(parser)

@@ -19,6 +19,7 @@ from common.loss_options import (
 from common.losses import DirectionRegularizedTripletLoss, DirectionRegularizer, ProxyNCALoss
 from common.models.initializers import NormalScaled
 from common.records import with_postfix
+from common.search_space import log_uniform, uniform
 from common.training.optim import split_groups
 from common.training.recipes import ClassBalancedRecipe
 
@@ -45,6 +46,15 @@ class DirectionRegularization(ClassBalancedRecipe):
         add_official_switch(parser)
         parser.add_argument('--lr-proxy', type=float, default=None,
                             help='learning rate of the proxies (default: 100 x --lr)')
+
+    def search_space(self, args):
+        # Mohan et al.'s gamma 0.3 (their ablation 0.1-0.5), with the base loss's own
+        # parameter: the triplet margin 0.2, MS's alpha 2 / beta 40-50, ProxyNCA's scale 3.
+        space = dict(lr=log_uniform(1e-6, 1e-3), gamma=uniform(0.05, 0.6))
+        space.update({'triplet': dict(margin=uniform(0.05, 0.5)),
+                      'ms': dict(ms_beta=uniform(10.0, 60.0)),
+                      'proxynca': dict(embedding_multiplier=uniform(1.0, 10.0))}[args.loss])
+        return space
 
     def logfile(self, args):
         return with_postfix(args.logfile, args.loss)

@@ -9,6 +9,7 @@ import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.loss_options import LossOptions
 from common.losses import DistanceWeightedSampler, MarginLoss
 from common.models.initializers import xavier
+from common.search_space import log_uniform, uniform
 from common.training import ParamGroup
 from common.training.recipes import ClassBalancedRecipe
 
@@ -20,6 +21,11 @@ class Margin(ClassBalancedRecipe):
                     steps='12,14,16,18', save_model_prefix='margin_loss_model')
     loss_options = (LossOptions(MarginLoss, ['margin', 'beta', 'nu']),
                     LossOptions(DistanceWeightedSampler, ['cutoff', 'nonzero_loss_cutoff']))
+
+    def search_space(self, args):
+        # Wu et al.'s margin 0.2 and initial beta 1.2 (their CUB/Cars/SOP runs: 0.6-1.2).
+        return dict(lr=log_uniform(1e-6, 1e-3), margin=uniform(0.05, 0.5),
+                    beta=uniform(0.5, 1.6))
 
     def add_options(self, parser):
         super().add_options(parser)

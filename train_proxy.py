@@ -9,6 +9,7 @@ softmax over -distance (the playground used +distance).
 import common  # noqa: F401  (sets up threads before MXNet loads)
 from common.cli import add_class_balanced_options
 from common.records import with_postfix
+from common.search_space import log_uniform, uniform
 from common.training import Recipe
 from common.training.optim import split_groups
 from common.training.proxy_options import (
@@ -37,6 +38,14 @@ class Proxy(ShuffledOrClassBalanced, Recipe):
         parser.add_argument('--lr-proxynca', type=float, default=1e-3,
                             help='learning rate of the proxies (unless --lr is given)')
         add_class_balanced_options(parser, batch_k=5, iterations=0)
+
+    def search_space(self, args):
+        # The playground's group rates (backbone 1e-3, proxies 1e-3) at the centre; ProxyNCA's
+        # scale 3 (Movshovitz-Attias et al.) to ProxyNCA++'s 1/T = 9; proxy-triplet has none.
+        space = dict(lr_inception=log_uniform(1e-5, 1e-2), lr_proxynca=log_uniform(1e-4, 1e-1))
+        if args.loss != 'triplet':
+            space['embedding_multiplier'] = uniform(1.0, 10.0)
+        return space
 
     def logfile(self, args):
         return with_postfix(args.logfile, args.loss)  # train_proxy_<loss>.log, as the playground

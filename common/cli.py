@@ -93,6 +93,14 @@ def build_parser(description, defaults):
                    help='choose the best epoch on N training classes (or a fraction, e.g. 0.2) '
                         'held out as a class-disjoint validation split, and evaluate the test '
                         'split once; default: the playground\'s selection on the test split')
+    g.add_argument('--val-fold', type=val_fold, default=None, metavar='I/K',
+                   help='choose the best epoch on fold I of K class-disjoint folds of the '
+                        'training classes and train on the other folds (what python -m '
+                        'common.tools.tune runs); instead of --val-classes')
+    g.add_argument('--tuned', type=tuned, default=None, metavar='STUDY:TRIALS:FOLDS',
+                   help='record that these options were chosen by the tuning study STUDY '
+                        '(TRIALS trials on FOLDS folds; python -m common.tools.tune best '
+                        'writes it): the records say "selection": "tuned"')
     g.add_argument('--skip-pretrain-validation', action='store_true',
                    help='do not evaluate before training')
     g.add_argument('--no-nmi', dest='nmi', action='store_false', help='skip the NMI (k-means)')
@@ -144,6 +152,11 @@ def check_args(parser, args):
     if args.frozen_bn_affine and not args.frozen_bn:
         parser.error('--frozen-bn-affine freezes gamma and beta on top of --frozen-bn: add '
                      '--frozen-bn')
+    if args.val_fold and args.val_classes:
+        parser.error('--val-fold and --val-classes both choose a validation split: give one')
+    if args.tuned and (args.val_fold or args.val_classes):
+        parser.error('--tuned records a run on the full training split: drop %s'
+                     % ('--val-fold' if args.val_fold else '--val-classes'))
     if args.pretrained and args.no_pretrained:
         parser.error('--pretrained and --no-pretrained exclude each other')
     return args
@@ -161,6 +174,41 @@ def val_classes(value):
         return int(number)
     raise argparse.ArgumentTypeError('%s: give a number of classes (>= 2) or a fraction in '
                                      '(0, 1)' % value)
+
+
+def val_fold(value):
+    """``--val-fold I/K``: (I, K) with 1 <= I <= K and K >= 2."""
+    try:
+        index, count = (int(v) for v in value.split('/'))
+    except ValueError:
+        index = count = None
+    if index is None or count < 2 or not 1 <= index <= count:
+        raise argparse.ArgumentTypeError('%s: give I/K, fold I of K >= 2 folds (e.g. 1/4)'
+                                         % value)
+    return index, count
+
+
+def tuned(value):
+    """``--tuned STUDY:TRIALS:FOLDS``: {'study', 'trials', 'folds'} for the records."""
+    study, _, rest = value.rpartition(':')
+    study, _, trials = study.rpartition(':')
+    try:
+        numbers = int(trials), int(rest)
+    except ValueError:
+        numbers = None
+    if not study or numbers is None:
+        raise argparse.ArgumentTypeError('%s: give STUDY:TRIALS:FOLDS, e.g. margin_kanji:40:4'
+                                         % value)
+    return dict(study=study, trials=numbers[0], folds=numbers[1])
+
+
+def selection(args):
+    """The records' name of how the options and the epoch were chosen: 'tuned' (by a study,
+    then trained on the full training split), 'validation' (on held-out training classes)
+    or 'test' (the playground's epoch choice on the test split)."""
+    if getattr(args, 'tuned', None):
+        return 'tuned'
+    return 'validation' if args.val_classes or getattr(args, 'val_fold', None) else 'test'
 
 
 def add_class_balanced_options(parser, batch_k, iterations):

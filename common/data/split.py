@@ -110,6 +110,21 @@ class RetrievalDataset:
         return replace(self, train=self.train.subset('train', train),
                        validation=self.train.subset('validation', val))
 
+    def with_validation_fold(self, index, count, seed=0):
+        """Validate on fold ``index`` (1-based) of ``count`` class-disjoint folds of the
+        training classes and train on the other folds (``--val-fold index/count``)."""
+        folds = class_folds(self.train.num_classes, count, seed)
+        if min(len(f) for f in folds) < 2 or self.train.num_classes - max(
+                len(f) for f in folds) < 2:
+            raise DatasetError('--val-fold %d/%d: %d training classes make folds of %d-%d '
+                               'classes; keep at least 2 for validation and 2 for training'
+                               % (index, count, self.train.num_classes,
+                                  min(len(f) for f in folds), max(len(f) for f in folds)))
+        val = folds[index - 1]
+        train = np.setdiff1d(np.arange(self.train.num_classes), val)
+        return replace(self, train=self.train.subset('train', train),
+                       validation=self.train.subset('validation', val))
+
     def split_counts(self):
         """``{split name: {'classes': C, 'images': N}}`` for the record."""
         splits = [self.train, self.validation] + self.eval_splits
@@ -119,6 +134,14 @@ class RetrievalDataset:
     @property
     def has_boxes(self):
         return self.train.boxes is not None
+
+
+def class_folds(classes, count, seed=0):
+    """``count`` class-disjoint folds of ``classes`` class ids, sorted arrays that together
+    hold every id once: a seeded shuffle (the same for every run seed, as
+    :meth:`Dataset.with_validation`) cut into near-equal parts."""
+    order = np.random.default_rng(seed).permutation(classes)
+    return [np.sort(part) for part in np.array_split(order, count)]
 
 
 def build_split(dataset, name, paths, class_keys, expected=None, boxes=None, class_names=None,

@@ -3,6 +3,8 @@
 * :mod:`.kanji_benchmark`: the CPU benchmark, every training script on kanji (``run``,
   ``report``);
 * :mod:`.study`: an embedding-size or batch-size study of one training script;
+* :mod:`.tune`: an Optuna hyper-parameter study of one training script on class-disjoint
+  validation folds (``run``, ``best``, ``report``);
 * :mod:`.run_commands`: running such lists of training commands, resumably;
 * :mod:`.reports`: the run table, leaderboard and plots from the records on disk;
 * :mod:`.visualize`: a retrieval grid or a t-SNE map of saved test embeddings;

@@ -193,7 +193,7 @@ def fit(state, recipe, loader, evaluate_fn, steps, save_path=None, checkpoint=No
     args, rec = state.args, state.recorder
     every = getattr(args, 'checkpoint_every', 1)
     # The split the per-epoch metrics come from, named in every epoch record.
-    split = 'validation' if getattr(args, 'val_classes', None) else 'test'
+    split = 'validation' if test_fn is not None else 'test'
 
     progress = checkpoint.load_epoch(state) if checkpoint is not None else None
     if progress is not None:

@@ -54,6 +54,14 @@ class Recipe:
     def logfile(self, args):
         return args.logfile
 
+    def search_space(self, args):
+        """What ``python -m common.tools.tune`` searches by default: {option dest: a
+        :mod:`common.search_space` range}, the learning rate and the one to three
+        parameters that define the loss, over ranges that span the published values
+        (``args``: the options the study trains with, e.g. the loss chosen). Empty: the
+        script has none, and a study needs ``--space FILE``."""
+        return {}
+
     # --- what is built --------------------------------------------------------------------
     def build_loss(self, args, dataset):
         """The loss block; by default the one loss of ``loss_options``, with those options."""

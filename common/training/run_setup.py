@@ -50,12 +50,14 @@ def prepare_data(recipe, args, rec, contexts):
                           num_classes=args.num_classes)
     if args.val_classes:
         dataset = dataset.with_validation(args.val_classes)
+    elif args.val_fold:
+        dataset = dataset.with_validation_fold(*args.val_fold)
     rec.info('Training with %d classes (%d images), validating with %s',
              dataset.train.num_classes, len(dataset.train),
              ' and '.join('%s: %d classes (%d images)' % (s.name, s.num_classes, len(s))
                           for s in [dataset.validation] + dataset.eval_splits if s))
     rec.info('The best epoch is chosen on the %s split',
-             'validation' if args.val_classes else 'test')
+             'validation' if dataset.validation is not None else 'test')
     check_class_sizes(recipe.sampler_kind(args), rec, dataset.train)
     spec = backbone_spec(args.model)
     normalize = Normalize(spec.mean, spec.std)

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 
+from ..cli import selection
 from ..context import get_contexts, seed_everything
 from ..data import DatasetError
 from ..data.decode import ImageReadError
@@ -132,11 +133,13 @@ class Runner:
         manifest = dict(script=self.recipe.name, script_file=argv[0], command=command_line(argv),
                         argv=argv, cwd=os.getcwd(), args=vars(args), status='running',
                         started=time.strftime('%Y-%m-%dT%H:%M:%S'),
-                        selection='validation' if args.val_classes else 'test',
+                        selection=selection(args),
                         batchnorm=bn_mode(args.frozen_bn, args.frozen_bn_affine),
                         seeds=[args.seed + r for r in range(args.number_of_runs)],
                         workers=dict(kind=self.workers.kind, rank=self.workers.rank,
                                      count=self.workers.count), **environment())
+        if getattr(args, 'tuned', None):
+            manifest['tuning'] = args.tuned
         try:
             rec.info('%s', args)
             rec.write('config', script=self.recipe.name, argv=argv, args=vars(args),

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from common.data.split import DatasetError, ImageSplit, RetrievalDataset
+from common.data.split import DatasetError, ImageSplit, RetrievalDataset, class_folds
 
 
 def dataset(classes=10, per_class=3):
@@ -45,3 +45,30 @@ def test_the_choice_is_fixed_and_a_fraction_counts_classes():
 def test_too_few_classes_on_either_side_is_an_error(count):
     with pytest.raises(DatasetError, match='--val-classes'):
         dataset().with_validation(count)
+
+
+@pytest.mark.parametrize('classes,count', [(10, 2), (10, 3), (11, 4), (100, 4)])
+def test_class_folds_are_disjoint_and_cover_every_class_once(classes, count):
+    folds = class_folds(classes, count)
+    assert len(folds) == count
+    everything = np.concatenate(folds)
+    assert sorted(everything.tolist()) == list(range(classes))  # each class in one fold
+    assert max(len(f) for f in folds) - min(len(f) for f in folds) <= 1
+    assert [f.tolist() for f in folds] == [f.tolist() for f in class_folds(classes, count)]
+
+
+def test_validation_fold_trains_on_the_other_folds():
+    full = dataset(classes=12)
+    seen = []
+    for index in (1, 2, 3):
+        carved = full.with_validation_fold(index, 3)
+        train, val = set(carved.train.class_names), set(carved.validation.class_names)
+        assert not train & val and train | val == set(full.train.class_names)
+        assert len(carved.train) + len(carved.validation) == len(full.train)
+        seen += sorted(val)
+    assert sorted(seen) == sorted(full.train.class_names)  # every class validated once
+
+
+def test_validation_fold_too_small_names_the_option():
+    with pytest.raises(DatasetError, match=r'--val-fold 1/4: 6 training classes'):
+        dataset(classes=6).with_validation_fold(1, 4)

@@ -182,3 +182,16 @@ def test_the_embedding_expansion_papers_hphn_rows_are_published_rows_of_their_ow
     assert '| hphn_ee/no expansion | – | test | ? | 60.30 |' in text
     assert 'Published: the Embedding Expansion paper (Ko & Gu 2020), results table ' \
            '(number of runs not stated; no std given).' in text
+
+
+def test_tuned_rows_get_a_table_of_their_own(results):
+    write_invocation(results, 'train_margin_tuned', '20261126T001500-fff',
+                     [metrics_of(70.0), metrics_of(72.0)], selection='tuned',
+                     extra_args={'lr': 3e-4, 'tuned': {'study': 's', 'trials': 8, 'folds': 1}})
+    text = to_markdown(leaderboard(collect_runs(results)))
+    cub = text[text.index('## CUB'):text.index('## glyphs')]
+    defaults, tuned = cub.split('### Tuned: options chosen by python -m common.tools.tune')
+    assert '| tuned |' not in defaults and '71.00 ± 1.41' not in defaults
+    assert tuned.count('| tuned |') == 1 and '71.00 ± 1.41' in tuned
+    assert 'options tuned on validation folds, test split evaluated once' in tuned
+    assert 'This toolkit: 6 runs in 4 invocations' in defaults  # the default rows as before

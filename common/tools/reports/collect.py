@@ -24,7 +24,7 @@ RUN_COLUMNS = ['script', 'variant', 'dataset', 'model', 'embed_dim', 'batchnorm'
 NOT_CONFIG = frozenset({'seed', 'number_of_runs', 'resume', 'num_workers', 'gpus', 'kvstore',
                         'results_dir', 'logfile', 'log_postfix', 'data_path', 'checkpoint_every',
                         'save_embeddings', 'save_model_prefix', 'skip_pretrain_validation',
-                        'nmi',
+                        'nmi', 'tuned',  # the study's name: the tuned options are config
                         # the BatchNorm mode has a column of its own, 'batchnorm'
                         'frozen_bn', 'frozen_bn_affine'})
 # Manifests written before --frozen-bn existed trained BatchNorm as the playground does.

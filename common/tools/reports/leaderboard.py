@@ -127,11 +127,14 @@ def group_note(group):
     ours = group[group['source'] == OURS]
     notes = []
     if len(ours):
-        selections = ' and '.join('%s set' % s for s in sorted(ours['selection'].dropna().unique()))
-        notes.append('This toolkit: %s in %s, mean ± sample std over runs; best epoch selected '
-                     'on the %s.' % (plural(ours['n'].sum(), 'run'),
-                                     plural(ours['invocations'].sum(), 'invocation'),
-                                     selections or 'unrecorded set'))
+        chosen = sorted(ours['selection'].dropna().unique())
+        selections = ' and '.join('%s set' % s for s in chosen if s != 'tuned')
+        how = 'best epoch selected on the %s' % (selections or 'unrecorded set')
+        if chosen == ['tuned']:
+            how = 'options tuned on validation folds, test split evaluated once at the end'
+        notes.append('This toolkit: %s in %s, mean ± sample std over runs; %s.'
+                     % (plural(ours['n'].sum(), 'run'),
+                        plural(ours['invocations'].sum(), 'invocation'), how))
     for source in group.loc[group['source'] != OURS, 'source'].unique():
         notes.append('Published: %s.' % source_note(source))
     return ' '.join(notes)
@@ -155,8 +158,18 @@ def to_markdown(df):
     metrics = metrics_of(df)
     parts = []
     for keys, group in df.groupby(GROUP, dropna=False, sort=False):
-        parts.append('\n'.join(['## ' + group_title(*keys), ''] + markdown_table(group, metrics)
-                               + ['', group_note(group)]))
+        # Rows whose options a tuning study chose (on validation folds) are not comparable
+        # with the scripts' published defaults: they get a table of their own.
+        tuned = group['selection'] == 'tuned'
+        lines = ['## ' + group_title(*keys), '']
+        if (~tuned).any():
+            lines += markdown_table(group[~tuned], metrics) + ['', group_note(group[~tuned])]
+        if tuned.any():
+            lines += ['' if (~tuned).any() else None, '### Tuned: options chosen by '
+                      'python -m common.tools.tune on class-disjoint validation folds, '
+                      'then trained on the full training split', '']
+            lines += markdown_table(group[tuned], metrics) + ['', group_note(group[tuned])]
+        parts.append('\n'.join(line for line in lines if line is not None))
     return '\n\n'.join(parts) + '\n'
 
 

@@ -1,0 +1,58 @@
+"""A study's storage and sampling: seeded per trial, resumable, budget counting."""
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from common.tools.tune.storage import counted_trials, make_sampler, open_storage
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def objective(trial):
+    x = trial.suggest_float('x', 1e-5, 1e-2, log=True)
+    n = trial.suggest_int('n', 1, 8)
+    return -abs(x - 1e-3) * 100 - abs(n - 4)
+
+
+def drawn(study):
+    return [(t.params['x'], t.params['n']) for t in study.trials]
+
+
+def test_same_seed_same_trials_and_a_resumed_study_continues_the_sequence():
+    whole = optuna.create_study(sampler=make_sampler(7, 8), direction='maximize')
+    whole.optimize(objective, n_trials=6)  # 2 random start-up trials, then TPE
+    storage = optuna.storages.InMemoryStorage()
+    first = optuna.create_study(study_name='s', storage=storage, sampler=make_sampler(7, 8),
+                                direction='maximize')
+    first.optimize(objective, n_trials=3)
+    resumed = optuna.load_study(study_name='s', storage=storage, sampler=make_sampler(7, 8))
+    resumed.optimize(objective, n_trials=3)  # a new sampler, as a rerun of the command makes
+    assert drawn(resumed) == drawn(whole)
+    assert len(set(drawn(whole))) == 6  # no trial redraws another's values
+    other = optuna.create_study(sampler=make_sampler(8, 8), direction='maximize')
+    other.optimize(objective, n_trials=2)
+    assert drawn(other) != drawn(whole)[:2]
+
+
+def test_interrupted_trials_do_not_use_up_the_budget():
+    study = optuna.create_study(direction='maximize')
+
+    def outcome(trial):
+        trial.suggest_float('x', 0, 1)
+        if trial.number == 1:
+            trial.set_user_attr('failure', 'fold 1: --lr must be positive')
+        if trial.number in (1, 2):
+            raise RuntimeError('stopped')
+        if trial.number == 3:
+            raise optuna.TrialPruned()
+        return 1.0
+
+    study.optimize(outcome, n_trials=4, catch=(RuntimeError,))
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL,
+                                               TrialState.FAIL, TrialState.PRUNED]
+    assert counted_trials(study) == 3  # trial 2 failed without a reason: interrupted
+
+
+def test_an_unreachable_storage_is_one_line_naming_it():
+    with pytest.raises(ValueError, match=r'^--storage nosuchdb://x: cannot open it \('):
+        open_storage('nosuchdb://x')
