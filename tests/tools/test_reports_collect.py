@@ -134,3 +134,14 @@ def test_hphn_without_inner_points_is_its_own_method(tmp_path, inner, variant):
     write_invocation(str(tmp_path), 'train_hphn_ee', 'inv', [metrics_of(60.0)],
                      script='hphn_ee', extra_args={'n_inner_pts': inner})
     assert list(collect_runs(str(tmp_path))['variant']) == [variant]
+
+
+def test_an_option_added_later_at_none_does_not_split_a_configuration(tmp_path):
+    write_invocation(str(tmp_path), 'train_margin_old', 'inv-old', [metrics_of(60.0)])
+    write_invocation(str(tmp_path), 'train_margin_new', 'inv-new', [metrics_of(62.0)],
+                     extra_args={'val_fold': None, 'tuned': None})
+    write_invocation(str(tmp_path), 'train_margin_other', 'inv-other', [metrics_of(50.0)],
+                     extra_args={'val_fold': [1, 4]})
+    runs = collect_runs(str(tmp_path)).set_index('invocation')
+    assert runs.loc['inv-old', 'config'] == runs.loc['inv-new', 'config']
+    assert runs.loc['inv-old', 'config'] != runs.loc['inv-other', 'config']

@@ -59,8 +59,9 @@ def find_manifests(paths):
 
 
 def config_fingerprint(args):
-    """A short hash of the options that change results."""
-    setting = {k: v for k, v in args.items() if k not in NOT_CONFIG}
+    """A short hash of the options that change results. An option at None is left out: a
+    later version's new options default to None (unused), and old records lack them."""
+    setting = {k: v for k, v in args.items() if k not in NOT_CONFIG and v is not None}
     text = json.dumps(setting, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
