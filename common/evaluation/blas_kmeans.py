@@ -12,8 +12,8 @@ algorithm as ``faiss.Clustering.train`` (faiss 1.7.4, no subsampling), step by s
 * the returned inertia is the last iteration's objective, as ``Kmeans.train``'s,
   summed one by one in float32 as faiss does (restarts are chosen by it).
 
-Only the rounding of the distances differs (another GEMM, cn - 2 x.c instead
-of faiss's xn + cn - 2 x.c), so assignments can differ from faiss's only where
+Only the rounding of the distances differs (another GEMM, cn - 2 x.c summed
+inside the product instead of faiss's xn + cn - 2 x.c), so assignments can differ from faiss's only where
 two centroids are equally near up to float32 rounding. numpy's BLAS, not
 MXNet's ``dot``: 1.2-1.4x faster here (`bench/README.md`); it takes its threads
 from OMP_NUM_THREADS, which importing ``common`` sets.
@@ -22,28 +22,38 @@ import numpy as np
 import scipy.sparse
 
 from .faiss_random import RandomGenerator, random_init
+from .row_threads import RowThreads
 
 BLOCK_BYTES = 64 << 20  # one block of the distance matrix; GEMM is efficient well below this
 SPLIT_EPS = 1 / 1024.  # faiss's perturbation of split centroids
 
 
 def nearest_centroid(x, centroids, x_sqnorms=None):
-    """(index of the nearest centroid, squared distance to it) of each row of ``x``."""
-    neg2c = -2 * centroids  # exact in float32: a power of two only shifts exponents
-    c_sqnorms = np.einsum('ij,ij->i', centroids, centroids)
+    """(index of the nearest centroid, squared distance to it) of each row of ``x``.
+
+    The points carry an extra column of ones and the centroids [-2c, |c|^2], so one
+    product gives |c|^2 - 2 x.c with no pass over the block to add |c|^2."""
     if x_sqnorms is None:
         x_sqnorms = np.einsum('ij,ij->i', x, x)
+    c_sqnorms = np.einsum('ij,ij->i', centroids, centroids)
+    # -2c is exact in float32: a power of two only shifts exponents.
+    c_aug = np.ascontiguousarray(np.hstack([-2 * centroids, c_sqnorms[:, None]]))
     rows = max(1, BLOCK_BYTES // (4 * len(centroids)))
     assign = np.empty(len(x), dtype=np.int64)
     dist = np.empty(len(x), dtype=np.float32)
-    for start in range(0, len(x), rows):
-        block = slice(start, start + rows)
-        scores = x[block] @ neg2c.T
-        scores += c_sqnorms
-        best = np.argmin(scores, axis=1)  # first minimum: the lowest index, as faiss
-        assign[block] = best
-        dist[block] = np.maximum(
-            np.take_along_axis(scores, best[:, None], axis=1)[:, 0] + x_sqnorms[block], 0)
+    ones = np.ones((min(rows, len(x)), 1), np.float32)
+    with RowThreads() as threads:
+        for start in range(0, len(x), rows):
+            block = x[start:start + rows]
+            scores = np.hstack([block, ones[:len(block)]]) @ c_aug.T
+
+            def nearest(first, last, scores=scores, start=start):
+                best = np.argmin(scores[first:last], axis=1)  # lowest index on ties, as faiss
+                assign[start + first:start + last] = best
+                dist[start + first:start + last] = np.maximum(
+                    scores[np.arange(first, last), best] + x_sqnorms[start + first:start + last],
+                    0)
+            threads.run(nearest, len(block))
     return assign, dist
 
 

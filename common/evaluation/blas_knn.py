@@ -19,14 +19,12 @@ ties broken by index. Negative distances (rounding, near-duplicates) count as
 query's own index is set to +inf: exact duplicates of the query are still
 retrieved. Memory per block is bounded by BLOCK_ELEMENTS, whatever k.
 
-numpy runs the selection on one core; the rows of a block are shared among
-OMP_NUM_THREADS threads (numpy releases the GIL in these loops), the same
-threads BLAS uses for the product, so both use every core the user allows.
+The selection's rows are shared among OMP_NUM_THREADS threads
+(:mod:`.row_threads`), as the product's are by BLAS.
 """
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
+
+from .row_threads import RowThreads
 
 BLOCK_ELEMENTS = 1 << 24  # query rows x gallery columns per block (64 MB of float32)
 GROUPS_PER_K = 4  # groups per wanted neighbour: more groups, tighter threshold, costlier pass
@@ -90,30 +88,16 @@ def blas_knn(queries, gallery, k, exclude_self, out_idx, out_dist):
     g_sq = q_sq if exclude_self else np.einsum('ij,ij->i', gallery, gallery)
     g_aug = _augmented(gallery, g_sq, gallery_side=True)
     rows = max(1, BLOCK_ELEMENTS // len(gallery))
-    threads = selection_threads()
-
-    def select_into(dist, start, first, last):
-        out_idx[start + first:start + last], out_dist[start + first:start + last] = \
-            _select(dist[first:last], k)
-
-    with ThreadPoolExecutor(threads) as pool:
+    with RowThreads() as threads:
         for start in range(0, len(queries), rows):
-            block = slice(start, start + rows)
-            dist = _augmented(queries[block], q_sq[block], gallery_side=False) @ g_aug.T
+            dist = _augmented(queries[start:start + rows], q_sq[start:start + rows],
+                              gallery_side=False) @ g_aug.T
             if exclude_self:
                 own = np.arange(start, start + len(dist))
                 dist[own - start, own] = np.inf
-            cuts = np.linspace(0, len(dist), threads + 1).astype(int)
-            jobs = [pool.submit(select_into, dist, start, a, b)
-                    for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
-            for job in jobs:
-                job.result()
+
+            def select(first, last, dist=dist, start=start):
+                out_idx[start + first:start + last], out_dist[start + first:start + last] = \
+                    _select(dist[first:last], k)
+            threads.run(select, len(dist))
     return out_idx, out_dist
-
-
-def selection_threads():
-    """OMP_NUM_THREADS (which importing ``common`` sets to the available cores), else 1."""
-    try:
-        return max(1, int(os.environ.get('OMP_NUM_THREADS', '1')))
-    except ValueError:
-        return 1

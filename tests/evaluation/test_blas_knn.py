@@ -68,10 +68,3 @@ def test_near_zero_distances_count_as_zero_and_tie_by_index():
     idx, dist = search(x, k=9)
     assert idx[0].tolist() == list(range(10, 19))
     assert (dist[0] >= 0).all() and not np.signbit(dist).any()
-
-
-def test_threads_follow_omp_num_threads(monkeypatch):
-    monkeypatch.setenv('OMP_NUM_THREADS', '2')
-    assert module.selection_threads() == 2
-    monkeypatch.delenv('OMP_NUM_THREADS')
-    assert module.selection_threads() == 1
