@@ -9,11 +9,15 @@ def test_auto_picks_gpu_faiss_when_present_up_to_its_k_limit():
     assert backend.for_kmeans('auto', use_gpu=True) == 'faiss-gpu'
 
 
-def test_auto_on_the_cpu_follows_the_measured_rule():
+def test_auto_on_the_cpu_is_blas_as_measured():
     assert backend.for_kmeans('auto', use_gpu=False) == 'blas'
-    assert backend.for_knn('auto', backend.BLAS_KNN_MIN_K, False) == 'blas'
-    if backend.BLAS_KNN_MIN_K > 1:
-        assert backend.for_knn('auto', backend.BLAS_KNN_MIN_K - 1, False) == 'faiss'
+    assert backend.for_knn('auto', 1, False) == backend.for_knn('auto', 1001, False) == 'blas'
+
+
+def test_the_knn_crossover_moves_with_its_constant(monkeypatch):
+    monkeypatch.setattr(backend, 'BLAS_KNN_MIN_K', 64)
+    assert backend.for_knn('auto', 63, False) == 'faiss'
+    assert backend.for_knn('auto', 64, False) == 'blas'
 
 
 def test_a_forced_backend_is_kept():
