@@ -24,7 +24,10 @@ import scipy.sparse
 from .faiss_random import RandomGenerator, random_init
 from .row_threads import RowThreads
 
-BLOCK_BYTES = 64 << 20  # one block of the distance matrix; GEMM is efficient well below this
+# One block of point x centroid scores. Measured at SOP scale (60,502 x 11,316): 16 MB
+# blocks ran the assignment 1.7x faster than 64 MB at 64-d (the scores are read back
+# while still in cache) and no slower at 512-d; 4 MB starves the product at 512-d.
+BLOCK_BYTES = 16 << 20
 SPLIT_EPS = 1 / 1024.  # faiss's perturbation of split centroids
 
 
