@@ -64,7 +64,8 @@ def exact_knn(queries, gallery=None, k=1, block_size=4096, use_gpu=None, lookahe
     ``gallery=None`` searches the queries among themselves and excludes each
     query's own index. ``k`` is capped at the number of candidates. Indices
     are int32 when the gallery allows it (a SOP-sized k=1000 result is then
-    240 MB instead of 480 MB). ``backend``: 'auto', 'faiss' or 'blas' (:mod:`.backend`).
+    240 MB instead of 480 MB). ``backend``: 'auto', 'faiss' or 'blas' (:mod:`.backend`);
+    ``block_size`` is the queries per faiss call (BLAS blocks are sized by memory).
     """
     backends.check(backend)
     if faiss is None and backend != 'blas':

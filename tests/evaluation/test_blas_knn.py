@@ -47,7 +47,8 @@ def test_query_copies_in_a_separate_gallery_are_retrieved():
 def test_blocks_threads_and_the_exact_threshold_fallback_change_nothing(monkeypatch):
     x = np.random.RandomState(3).randint(0, 3, size=(300, 4)).astype(np.float32)
     whole = search(x, k=50)
-    monkeypatch.setattr(module, 'BLOCK_ELEMENTS', 300 * 7)  # blocks of 7 query rows
+    monkeypatch.setattr(module, 'BLOCK_ELEMENTS', 300 * 7)  # products of 7 query rows
+    monkeypatch.setattr(module, 'SELECT_ELEMENTS', 300 * 2)  # selected 2 rows at a time
     monkeypatch.setenv('OMP_NUM_THREADS', '3')  # rows of a block shared by 3 threads
     monkeypatch.setattr(module, 'SLACK', 0.05)  # estimate too low: every row falls back
     fallbacks = []
