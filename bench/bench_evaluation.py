@@ -22,6 +22,11 @@ matrix, scikit-learn k-means) at a size where it fits.
     python bench/bench_evaluation.py --quick              # small sizes, ~1 min
     python bench/bench_evaluation.py --playground         # adds the playground at N=10,000
     python bench/bench_evaluation.py --output bench/results/evaluation.md
+    python bench/bench_evaluation.py --crossover          # the backend rule's sweep, ~10 min
+
+``--crossover`` times ``exact_knn`` and ``kmeans_assign`` with each backend, back
+to back in one process, over the sizes and k where the choice could flip; its
+table is what ``common/evaluation/backend.py``'s rule rests on.
 """
 import argparse
 import json
@@ -147,6 +152,41 @@ CASES = {'ours': ours, 'faiss_knn': faiss_knn, 'faiss_kmeans': faiss_kmeans,
 REFERENCE_CASES = ('faiss_knn', 'faiss_kmeans', 'gemm_knn', 'gemm_kmeans')
 
 
+CROSSOVER_KNN = [(n, dim) for n in (6000, 20000) for dim in (64, 512)]
+CROSSOVER_KS = (8, 32, 128, 512, 1001)
+CROSSOVER_KMEANS = [(5924, 64, 100), (5924, 512, 100), (20000, 64, 3700), (20000, 512, 3700)]
+
+
+def crossover():
+    """Seconds of each backend on the same data, and BLAS / faiss, per size and k."""
+    import common  # noqa: F401  (thread settings)
+    from common.evaluation import exact_knn, kmeans_assign
+
+    def seconds(fn, **kwargs):
+        start = time.perf_counter()
+        fn(**kwargs)
+        return time.perf_counter() - start
+    lines = ['| search | N | dim | k / centroids | faiss (s) | BLAS (s) | BLAS / faiss |',
+             '|---|---|---|---|---|---|---|']
+    for n, dim in CROSSOVER_KNN:
+        x, _ = sop_like(n, dim, n // 5)
+        for k in CROSSOVER_KS:
+            f, b = (seconds(exact_knn, queries=x, k=k, backend=be) for be in ('faiss', 'blas'))
+            lines.append('| k-NN | %d | %d | %d | %.2f | %.2f | %.2f |' % (n, dim, k, f, b, b / f))
+            print(lines[-1], flush=True)
+    for n, dim, classes in CROSSOVER_KMEANS:
+        x, _ = sop_like(n, dim, classes)
+        f, b = (seconds(kmeans_assign, x=x, k=classes, backend=be) for be in ('faiss', 'blas'))
+        lines.append('| k-means | %d | %d | %d | %.2f | %.2f | %.2f |'
+                     % (n, dim, classes, f, b, b / f))
+        print(lines[-1], flush=True)
+    return ('Command: `python bench/bench_evaluation.py --crossover` (OMP_NUM_THREADS=%s, '
+            '1-minute load average %s at the end); k-means with its default restarts '
+            '(10 k-means++ starts below N*k*d = 2e9, else one random start).\n\n'
+            % (os.environ.get('OMP_NUM_THREADS', 'unset'), load_average())
+            + '\n'.join(lines) + '\n')
+
+
 def run_case(name, n, dim, classes):
     x, y = sop_like(n, dim, classes)
     base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -197,7 +237,8 @@ def table(args, sizes, rows, pg_rows, loads):
              'classes; the GEMM floor is the bare numpy products of each phase (N x N x d; '
              '%d x N x classes x d).' % (KMEANS_ITERS, KMEANS_ITERS + 1), '',
              '| N | dim | classes | ours (s) | faiss k-NN + k-means (s) | ours / faiss | '
-             'ours peak RSS (MB) | faiss k-NN peak (MB) | R@1 | MAP@R | NMI | NMI of faiss.Kmeans |',
+             'ours peak RSS (MB) | faiss k-NN peak (MB) | R@1 | MAP@R | NMI | '
+             'NMI of faiss.Kmeans |',
              '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for (n, dim, classes), r in zip(sizes, rows):
         us, knn, km = r['ours'], r['faiss_knn'], r['faiss_kmeans']
@@ -250,12 +291,21 @@ def main():
     p.add_argument('--quick', action='store_true', help='small sizes, for a smoke run')
     p.add_argument('--playground', action='store_true',
                    help="also run the playground's dense evaluation at N=10,000")
+    p.add_argument('--crossover', action='store_true',
+                   help="time both backends over sizes and k (the backend rule's measurements)")
     p.add_argument('--output', help='also write the table (Markdown) to this file')
     args = p.parse_args()
     if args.case:
         import common  # noqa: F401  (thread settings)
         return run_case(args.case, args.n, args.dim, args.classes)
     os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
+    if args.crossover:
+        text = crossover()
+        print(text)
+        if args.output:
+            with open(args.output, 'w') as f:
+                f.write(text)
+        return
     # Quick sizes stay in the large-problem regime of kmeans_assign (one random start), as SOP.
     sizes = ([(6000, 512, 1122), (15000, 64, 2805)] if args.quick
              else [(60502, 512, 11316), (60502, 64, 11316)])
