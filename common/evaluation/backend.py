@@ -2,18 +2,18 @@
 
 ``backend='faiss'`` or ``'blas'`` forces one; ``'auto'`` applies this rule,
 measured on this project's 2-core machine (faiss-cpu 1.7.4, numpy 1.23.5's
-OpenBLAS; `bench/README.md`, "Evaluation backends"):
+OpenBLAS; `bench/README.md`, section 1, "Backend rule"):
 
 * a visible GPU with GPU faiss: faiss (its GPU search caps k at 2048, so larger
   k-NN searches go by the CPU rule);
-* on the CPU, BLAS for both. k-means is the same algorithm with the same draws
-  and took 0.06-0.53x faiss's time at every size measured (6k-20k points,
-  64-512-d, 98-3,700 centroids; 60k points and 11,316 centroids in the
-  benchmark). Exact k-NN took 0.33-0.68x faiss's time at every k measured,
-  8 to 1,001, on 6,000 and 20,000 points at 64 and 512-d: faiss's heaps are
-  cheap at small k, but its distance pass is no faster than the product here.
-  So faiss wins nowhere on this CPU; the rule keeps the two cases apart so
-  that another measurement can move the k-NN crossover (BLAS_KNN_MIN_K).
+* on the CPU, BLAS for both. ``bench_evaluation.py --crossover``
+  (`bench/results/evaluation_backends.md`, taken on a busy machine) put the BLAS
+  k-NN at 0.26-0.88x faiss's time from k = 8 to 1,001 on 6,000 and 20,000 points
+  at 64 and 512-d, but for one draw (k = 8, 6,000 x 64-d: 0.51 s against 0.47 s);
+  k-means (same algorithm, same draws) at 0.29-0.94x, and 0.33-0.41x at SOP scale.
+  faiss's small heaps are cheap at small k, but its distance pass is no faster
+  than the product here. BLAS_KNN_MIN_K keeps the k-NN crossover one constant
+  away should another machine measure one.
 """
 BACKENDS = ('auto', 'faiss', 'blas')
 BLAS_KNN_MIN_K = 1  # CPU k-NN searches with at least this many neighbours go to BLAS
