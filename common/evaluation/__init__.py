@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .backend import check as check_backend
 from .clustering import kmeans_assign
 from .knn import exact_knn, gpu_available
 from .metrics import map_at_r, nmi, recall_at_k
@@ -41,7 +42,7 @@ def _note(message):
     warnings.warn(message, EvaluationWarning, stacklevel=3)
 
 
-def _nmi(points, labels, seed, iters, use_gpu):
+def _nmi(points, labels, seed, iters, use_gpu, backend):
     """NMI, or NaN with a warning saying why it cannot be trusted; never a silent 0."""
     k = len(np.unique(labels))
     if k < 2 or k == len(labels):
@@ -49,7 +50,8 @@ def _nmi(points, labels, seed, iters, use_gpu):
                                                   'one item per class'))
         return float('nan')
     try:
-        clusters = kmeans_assign(points, k, seed=seed, niter=iters, use_gpu=use_gpu)
+        clusters = kmeans_assign(points, k, seed=seed, niter=iters, use_gpu=use_gpu,
+                                 backend=backend)
     except Exception as e:  # faiss and scikit-learn raise many types; the run goes on
         _note('k-means failed, NMI is NaN: %s' % (str(e).strip().splitlines() or [repr(e)])[-1])
         return float('nan')
@@ -63,15 +65,19 @@ def _nmi(points, labels, seed, iters, use_gpu):
 
 def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings=None,
              gallery_labels=None, compute_nmi=True, compute_map_at_r=True, metric='euclidean',
-             kmeans_seed=0, kmeans_iters=20, block_size=4096, use_gpu=None):
+             kmeans_seed=0, kmeans_iters=20, block_size=4096, use_gpu=None, backend='auto'):
     """Recall@K, NMI and MAP@R of ``embeddings`` with integer ``labels``.
 
     Without a gallery, every embedding queries all the others (self excluded
     by index). With ``gallery_embeddings`` (In-Shop), ``embeddings`` are the
     queries and NMI clusters queries and gallery together into as many
     clusters as they have distinct labels. ``metric='cosine'`` L2-normalises
-    first. Returns ``{'R@1': ..., 'NMI': ..., 'MAP@R': ...}`` in percent.
+    first. ``backend`` runs the k-NN search and k-means in faiss (``'faiss'``), in
+    numpy's BLAS (``'blas'``) or as :mod:`.backend`'s measured rule picks (``'auto'``);
+    the metrics do not depend on it. Returns ``{'R@1': ..., 'NMI': ..., 'MAP@R': ...}``
+    in percent.
     """
+    check_backend(backend)
     if metric not in ('euclidean', 'cosine'):
         raise ValueError("evaluate: metric must be 'euclidean' or 'cosine', not %r" % metric)
     queries, q_labels = _check('query', embeddings, labels)
@@ -101,7 +107,8 @@ def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings
     k = max(recall_ks)
     if compute_map_at_r:
         k = max(k, int(relevant.max()))
-    idx, _ = exact_knn(queries, gallery, k, block_size=block_size, use_gpu=use_gpu)
+    idx, _ = exact_knn(queries, gallery, k, block_size=block_size, use_gpu=use_gpu,
+                       backend=backend)
     hits = np.empty(idx.shape, dtype=bool)
     for start in range(0, len(idx), block_size):  # never a full int64 label matrix
         rows = slice(start, start + block_size)
@@ -113,7 +120,8 @@ def evaluate(embeddings, labels, recall_ks=DEFAULT_RECALL_KS, gallery_embeddings
     if compute_nmi:
         points = queries if gallery is None else np.concatenate([queries, gallery])
         point_labels = q_labels if gallery is None else np.concatenate([q_labels, g_labels])
-        results['NMI'] = _nmi(points, point_labels, kmeans_seed, kmeans_iters, use_gpu)
+        results['NMI'] = _nmi(points, point_labels, kmeans_seed, kmeans_iters, use_gpu,
+                              backend)
     if compute_map_at_r:
         results['MAP@R'] = map_at_r(hits, relevant)
     return results

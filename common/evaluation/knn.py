@@ -1,7 +1,8 @@
-"""Exact k-nearest-neighbour search in blocks, through faiss.
+"""Exact k-nearest-neighbour search in blocks, through faiss or numpy's BLAS.
 
-Never builds an N x N matrix: queries go to faiss in blocks and only the
-k nearest (plus one look-ahead) are kept, so memory is O(N * k).
+Never builds an N x N matrix: queries go in blocks and only the k nearest
+(plus, with faiss, a look-ahead) are kept, so memory is O(N * k).
+:mod:`.backend` chooses the implementation; :mod:`.blas_knn` is the BLAS one.
 
 Conventions (what every metric relies on):
 
@@ -14,8 +15,14 @@ Conventions (what every metric relies on):
   k-th distance reaches even past those, faiss's choice among them is
   arbitrary, so that (rare) row is recomputed exactly (float64) and ordered
   by (distance, index).
+
+Both implementations give these results; they can order differently only two
+items whose distances agree to float32 rounding, which each computes its own way.
 """
 import numpy as np
+
+from . import backend as backends
+from .blas_knn import blas_knn
 
 try:
     import faiss
@@ -50,15 +57,18 @@ def _exact_row(query, gallery, k, self_index):
     return pool[order], dist[pool[order]]
 
 
-def exact_knn(queries, gallery=None, k=1, block_size=4096, use_gpu=None, lookahead=8):
+def exact_knn(queries, gallery=None, k=1, block_size=4096, use_gpu=None, lookahead=8,
+              backend='auto'):
     """Indices (n_queries x k) and squared distances of the k nearest gallery items.
 
     ``gallery=None`` searches the queries among themselves and excludes each
     query's own index. ``k`` is capped at the number of candidates. Indices
     are int32 when the gallery allows it (a SOP-sized k=1000 result is then
-    240 MB instead of 480 MB).
+    240 MB instead of 480 MB). ``backend``: 'auto', 'faiss' or 'blas' (:mod:`.backend`);
+    ``block_size`` is the queries per faiss call (BLAS blocks are sized by memory).
     """
-    if faiss is None:
+    backends.check(backend)
+    if faiss is None and backend != 'blas':
         raise ImportError('faiss is required for evaluation: pip install faiss-cpu==1.7.4')
     exclude_self = gallery is None
     queries = np.ascontiguousarray(queries, dtype=np.float32)
@@ -68,13 +78,15 @@ def exact_knn(queries, gallery=None, k=1, block_size=4096, use_gpu=None, lookahe
     if k < 1:
         raise ValueError('exact_knn: need at least one candidate neighbour per query')
     use_gpu = gpu_available() if use_gpu is None else use_gpu
-    # k results, the query itself, and a few more to see where a tie at the k-th place ends.
-    search_k = min(k + 1 + lookahead, len(gallery))
-    # faiss on GPU caps k at 2048; larger searches run on the CPU.
-    index = _flat_index(gallery, use_gpu and search_k <= 2048)
     index_type = np.int32 if len(gallery) < 2 ** 31 else np.int64
     out_idx = np.empty((len(queries), k), dtype=index_type)
     out_dist = np.empty((len(queries), k), dtype=np.float32)
+    if backends.for_knn(backend, k, use_gpu) == 'blas':
+        return blas_knn(queries, gallery, k, exclude_self, out_idx, out_dist)
+    # k results, the query itself, and a few more to see where a tie at the k-th place ends.
+    search_k = min(k + 1 + lookahead, len(gallery))
+    # faiss on GPU caps k at 2048; larger searches run on the CPU.
+    index = _flat_index(gallery, use_gpu and search_k <= backends.GPU_KNN_MAX_K)
     for start in range(0, len(queries), block_size):
         block = queries[start:start + block_size]
         dist, idx = index.search(block, search_k)

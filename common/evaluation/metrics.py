@@ -29,7 +29,8 @@ def map_at_r(hits, relevant_counts):
     if hits.shape[1] < relevant_counts.max():
         raise ValueError('map_at_r needs %d neighbours per query, got %d'
                          % (relevant_counts.max(), hits.shape[1]))
-    hits, r = hits[valid], relevant_counts[valid]
+    # Ranks beyond the largest R never count: the rest of a k = 1000 list is left out.
+    hits, r = hits[valid, :relevant_counts.max()], relevant_counts[valid]
     ranks = np.arange(1, hits.shape[1] + 1)
     within_r = ranks[None, :] <= r[:, None]
     rel = hits & within_r

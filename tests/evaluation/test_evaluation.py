@@ -216,8 +216,36 @@ def test_gpu_faiss_is_used_when_present_except_beyond_its_k_limit(monkeypatch):
     x = np.random.RandomState(0).randn(3000, 4).astype(np.float32)
     small, _ = exact_knn(x, k=10, use_gpu=True)
     assert cloned == [0]  # cloned before the gallery is added
-    large, _ = exact_knn(x, k=2100, use_gpu=True)  # faiss GPU search stops at k = 2048
+    # faiss GPU search stops at k = 2048: beyond, faiss on the CPU (or, auto, BLAS).
+    large, _ = exact_knn(x, k=2100, use_gpu=True, backend='faiss')
+    exact_knn(x, k=2100, use_gpu=True)
     assert cloned == [0]
     np.testing.assert_array_equal(large[:, :10], small)
     monkeypatch.setattr(knn.faiss, 'get_num_gpus', lambda: 0)
     assert not knn.gpu_available()
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_both_backends_give_identical_metrics_on_data_with_ties_and_duplicates(seed):
+    rng = np.random.RandomState(seed)
+    x, y = with_duplicates(rng, 300, 5, 15)
+    x[200:260] = np.round(x[200:260])  # integer points: exact distance ties
+    ks = (1, 2, 4, 8, 16, 100)
+    faiss_side = evaluate(x, y, recall_ks=ks, backend='faiss')
+    blas_side = evaluate(x, y, recall_ks=ks, backend='blas')
+    assert blas_side == faiss_side  # NMI too: same k-means, same assignments
+    assert_metrics_equal(blas_side, oracle(x, y, ks=ks))
+
+
+def test_both_backends_agree_with_a_separate_gallery():
+    rng = np.random.RandomState(3)
+    q, qy = rng.randint(0, 3, (80, 3)).astype(np.float32), rng.randint(0, 6, 80)
+    g, gy = rng.randint(0, 3, (120, 3)).astype(np.float32), rng.randint(0, 6, 120)
+    options = dict(recall_ks=(1, 10, 50), gallery_embeddings=g, gallery_labels=gy)
+    assert evaluate(q, qy, backend='blas', **options) == evaluate(q, qy, backend='faiss',
+                                                                   **options)
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="not 'gpu'"):
+        evaluate(np.zeros((4, 2), np.float32), [0, 0, 1, 1], backend='gpu')
