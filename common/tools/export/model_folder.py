@@ -14,6 +14,7 @@ toolkit can prepare an image (the README shows how).
 """
 import json
 import os
+import warnings
 
 import mxnet as mx
 
@@ -84,9 +85,13 @@ def read_description(folder):
 def load_model(folder, ctx=mx.cpu()):
     """(network, description) of an exported folder; the network is a SymbolBlock."""
     description = read_description(folder)
-    net = mx.gluon.SymbolBlock.imports(os.path.join(folder, SYMBOL),
-                                       [description['input_name']],
-                                       os.path.join(folder, PARAMS), ctx=ctx)
+    with warnings.catch_warnings():
+        # Gluon cannot tell the input's dtype before the first call and says so; it is
+        # float32, as model.json states.
+        warnings.filterwarnings('ignore', 'Cannot decide type', UserWarning)
+        net = mx.gluon.SymbolBlock.imports(os.path.join(folder, SYMBOL),
+                                           [description['input_name']],
+                                           os.path.join(folder, PARAMS), ctx=ctx)
     return net, description
 
 
