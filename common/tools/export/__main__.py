@@ -65,7 +65,6 @@ def run(args):
         trained = from_manifest(args.manifest, args.params, args.run)
     else:
         trained = rebuild(args.script, args.options, args.params, run=args.run)
-        trained.command = 'python %s %s' % (args.script, ' '.join(args.options))
     description = write_model_folder(trained, args.out)
     if args.onnx:
         difference = export_checked(os.path.join(args.out, SYMBOL),

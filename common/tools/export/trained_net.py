@@ -7,6 +7,7 @@ saved one file per ensemble member; those become one :class:`ConcatenatedEmbeddi
 network of the members the run chose, each L2-normalised, as the run evaluated them.
 """
 import os
+import shlex
 from dataclasses import dataclass, field
 
 import mxnet as mx
@@ -173,7 +174,10 @@ def rebuild(script, argv, params, manifest=None, manifest_path=None, run=1,
         files = params or [params_path(manifest_path, args, run)]
         net = build_member(recipe, args, classes, files[0], ctx)
     check_plain_output(recipe, args, net)
-    return TrainedRun(net, recipe, args, list(files), members=members)
+    # Without a manifest, the command that would train this network again.
+    command = 'python %s %s' % (os.path.basename(str(script)), shlex.join(argv))
+    return TrainedRun(net, recipe, args, list(files), command=command.strip(),
+                      members=members)
 
 
 def chosen_members(manifest, args, run):

@@ -18,7 +18,6 @@ import math
 import numpy as np
 
 KINDS = ('flat', 'ivfpq', 'hnsw')
-IVFPQ_MIN_IMAGES = 256  # 8-bit codebooks need 2^8 training points
 
 
 class IndexParameterError(ValueError):
@@ -60,10 +59,11 @@ def parameters(kind, d, n, **given):
             raise IndexParameterError('--%s must be at least 1, not %s' % (option(key), value))
         params[key] = int(value)
     if kind == 'ivfpq':
-        if n < IVFPQ_MIN_IMAGES:
-            raise IndexParameterError('--index ivfpq needs at least %d images to train its '
-                                      'codebooks (there are %d); use --index flat'
-                                      % (IVFPQ_MIN_IMAGES, n))
+        # Each codebook has 2^nbits centroids, trained on the images themselves.
+        if n < 2 ** params['nbits']:
+            raise IndexParameterError('--index ivfpq with --nbits %d needs at least %d images '
+                                      'to train its codebooks (there are %d); use --index '
+                                      'flat' % (params['nbits'], 2 ** params['nbits'], n))
         if d % params['m']:
             raise IndexParameterError('--m %d must divide the embedding size %d'
                                       % (params['m'], d))
@@ -112,8 +112,9 @@ def set_search_parameters(index, kind, params):
     but one that was built with other values is brought to ``params``)."""
     import faiss
     if kind == 'ivfpq':
-        faiss.extract_index_ivf(index).nprobe = params['nprobe']
-        faiss.downcast_index(index).k_factor = params['k_factor']
+        refine = faiss.downcast_index(index)  # IndexRefine around the IVF-PQ index
+        refine.k_factor = params['k_factor']
+        faiss.extract_index_ivf(refine.base_index).nprobe = params['nprobe']
     elif kind == 'hnsw':
         faiss.downcast_index(index).hnsw.efSearch = params['efSearch']
 
