@@ -11,6 +11,7 @@ import sys
 import mxnet as mx
 import numpy as np
 import pytest
+from exported_models import dr_argv, export_model
 
 from common.data.decode import read_image
 from common.models import EmbeddingHead, build_embedding_net, get_backbone
@@ -24,8 +25,7 @@ from common.tools.export.model_folder import (
     transform,
 )
 from common.tools.export.trained_net import ExportError, rebuild
-from exported_models import dr_argv, export_model
-from script_runs import ROOT, glyph_argv, run
+from script_runs import ROOT, glyph_argv, run, small_folder
 
 
 @pytest.fixture(scope='module')
@@ -146,15 +146,17 @@ def test_dreml_run_exports_its_chosen_members(glyph_root, tmp_path):
     run's saved test embeddings (the concatenation of its chosen members)."""
     from train_dreml import DREML
     results = tmp_path / 'run'
-    run(DREML(), glyph_argv(glyph_root, results, '-L', '2', '-D', '4', '--lr', '1e-3',
-                            '--no-nmi', '--steps', '0', '--save-embeddings',
-                            '--iteration-per-epoch', '2', epochs=1, batch_size=64))
+    images = small_folder(glyph_root, str(tmp_path / 'images'), classes=8, images=6)
+    argv = glyph_argv(images, results, '-L', '2', '-D', '2', '--lr', '1e-3', '--no-nmi',
+                      '--steps', '0', '--save-embeddings', epochs=1, batch_size=12)
+    argv[argv.index('glyphs')] = 'folder'
+    run(DREML(), argv)
     out = tmp_path / 'model'
     description = main([str(results / 'train_dreml.manifest.json'), '--out', str(out)])
     saved = np.load(results / 'train_dreml_embeddings.npz')
     assert description['ensemble_members'] == json.load(
         open(results / 'train_dreml.manifest.json'))['summary']['best_epochs'][0]
-    assert description['embed_size'] == 4 * description['ensemble_members']
+    assert description['embed_size'] == 2 * description['ensemble_members']
     assert description['metric'] == 'cosine'
     net, description = load_model(str(out))
     paths = [str(p) for p in saved['paths'][:5]]

@@ -4,10 +4,10 @@ import os
 
 import numpy as np
 import pytest
+from exported_models import export_model
 
 from common.tools.export.model_folder import PARAMS, SYMBOL, load_model
 from common.tools.export.onnx_file import TOLERANCE, export_checked, max_difference
-from exported_models import export_model
 
 pytest.importorskip('onnx')
 pytest.importorskip('onnxruntime')

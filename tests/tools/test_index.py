@@ -7,13 +7,13 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from exported_models import export_model
 
 from common.evaluation import evaluate
 from common.tools.index import builder
 from common.tools.index.__main__ import main
 from common.tools.index.recall import class_labels, recall_through_index
 from common.tools.index.search import search_others
-from exported_models import export_model
 from script_runs import small_folder
 
 

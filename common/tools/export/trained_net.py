@@ -14,7 +14,7 @@ import mxnet as mx
 import numpy as np
 
 from ...data import get_dataset
-from ...data.transforms import EvalTransform, Normalize
+from ...data.transforms import EvalTransform
 from ...models import backbone_spec, build_embedding_net, get_backbone
 from ...models.ensemble import ConcatenatedEmbeddings
 from ...records import disabled, jsonl_path, read_manifest, read_records
