@@ -1,17 +1,19 @@
 """The exported network as ONNX, checked against MXNet under onnxruntime.
 
-MXNet 1.9.1's converter (``mxnet.onnx.export_model``) needs the ``onnx`` package from
-1.7 up to 1.15: it imports ``onnx.mapping``, which onnx 1.16 removed. onnx 1.15.0 and
-onnxruntime 1.19.2 install beside numpy 1.23.5 on Python 3.11 (``pip install -e
-'.[onnx]'``). A file whose outputs differ from MXNet's by more than ``TOLERANCE`` is
-deleted, never left behind as if it were right.
+MXNet 1.9.1's converter (``mxnet.onnx.export_model``) imports ``onnx.mapping`` (removed
+in onnx 1.19) and stamps the file with the newest opset the installed onnx knows. Tried
+beside numpy 1.23.5 on Python 3.11: onnx 1.15.0 with onnxruntime 1.19.2 works (``pip
+install -e '.[onnx]'``); onnx 1.17.0 and 1.18.0 convert, but their files declare opset 22
+and IR version 11, which onnxruntime 1.19.2 refuses to load. A file whose outputs differ
+from MXNet's by more than ``TOLERANCE``, or that onnxruntime cannot load, is deleted,
+never left behind as if it were right.
 """
 import os
 
 import numpy as np
 
 TOLERANCE = 1e-4
-INSTALL = "pip install 'onnx>=1.7,<1.16' onnxruntime (or pip install -e '.[onnx]')"
+INSTALL = "pip install onnx==1.15.0 onnxruntime==1.19.2 (pip install -e '.[onnx]')"
 
 
 class OnnxError(RuntimeError):
@@ -93,7 +95,13 @@ def export_checked(symbol_file, params_file, net, image_size, out, seed=0):
     """``write_onnx``, then compare on a random batch of 3; returns the difference."""
     write_onnx(symbol_file, params_file, image_size, out)
     inputs = np.random.default_rng(seed).normal(0, 1, (3, 3, image_size, image_size))
-    difference = max_difference(out, net, inputs.astype(np.float32))
+    try:
+        difference = max_difference(out, net, inputs.astype(np.float32))
+    except Exception as e:  # onnxruntime's errors have no common type
+        os.remove(out)
+        first = (str(e).strip().splitlines() or [repr(e)])[0]
+        raise OnnxError('onnxruntime cannot run %s (%s); the file was deleted, the MXNet files '
+                        'are written; %s' % (out, first[:300], INSTALL)) from None
     if not difference <= TOLERANCE:
         os.remove(out)
         raise OnnxError('%s: onnxruntime\'s outputs differ from MXNet\'s by %.3g (more than '
