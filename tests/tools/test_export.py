@@ -78,6 +78,7 @@ def readme_snippet():
     return found[0]
 
 
+@pytest.mark.integration
 def test_readme_lines_embed_an_image_without_the_toolkit(exported, glyph_root, tmp_path):
     """The README's lines, run as they are in a process that cannot import the toolkit,
     give the toolkit's embedding of the image."""

@@ -124,7 +124,7 @@ def test_flat_evaluate_equals_common_evaluation(model, images, tmp_path, capsys)
     assert recall_through_index(index, vectors, labels, settings['metric'], ks) == expected
 
 
-@pytest.mark.parametrize('kind', ['ivfpq', 'hnsw'])
+@pytest.mark.parametrize('kind', [pytest.param('ivfpq', marks=pytest.mark.slow), 'hnsw'])
 def test_approximate_index_reports_recall_against_exact(model, glyph_root, tmp_path, kind):
     images = small_folder(glyph_root, str(tmp_path / 'images'), classes=30, images=12)
     out = tmp_path / 'index'
@@ -153,6 +153,9 @@ def test_errors_are_one_line(model, images, tmp_path, glyph_root):
     other, _ = export_model(str(tmp_path / 'other'), glyph_root, embed_dim=8)
     with pytest.raises(SystemExit, match='gives 8-d embeddings but the index .* holds 16-d'):
         main(['add', str(out), '--images', images, '--model', other, '--num-workers', '0'])
+    retrained, _ = export_model(str(tmp_path / 'retrained'), glyph_root, seed=1)
+    with pytest.raises(SystemExit, match='is not the model the index .* was built with'):
+        main(['add', str(out), '--images', images, '--model', retrained, '--num-workers', '0'])
     broken = tmp_path / 'broken-model'
     shutil.copytree(model, broken)
     os.remove(broken / 'model-0000.params')

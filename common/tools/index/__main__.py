@@ -139,6 +139,7 @@ def answers(args):
     """One dict a query: its path and neighbours (rank, distance, path, class)."""
     settings, index, table = builder.load(args.index)
     net, description = load_model(settings['model'])
+    builder.check_same_model(settings['model'], settings, args.index)
     for path in args.images:
         if not os.path.isfile(path):
             raise QueryError('query %s: no such file' % path)

@@ -5,19 +5,37 @@ a rerun with the same settings resumes the embedding where the shards end, and o
 other settings is refused. ``rows_done`` in index.json counts the listing rows already
 in the index or in skipped.csv: an interrupted ``add`` resumes from there.
 """
+import hashlib
 import logging
 import os
 
 import numpy as np
 import pandas as pd
 
-from ..export.model_folder import load_model, transform
+from ..export.model_folder import PARAMS, load_model, transform
 from . import faiss_index
 from .embedder import DEFAULT_SHARD_SIZE, embed_listing
 from .images import list_images
 from .store import IndexFolder, IndexFolderError
 
 log = logging.getLogger(__name__)
+
+
+def model_fingerprint(model):
+    """SHA-256 of the model's parameters: an index answers only with the model whose
+    embeddings it holds (another of the same size would mix two embedding spaces)."""
+    digest = hashlib.sha256()
+    with open(os.path.join(model, PARAMS), 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_same_model(model, settings, out):
+    if model_fingerprint(model) != settings['model_sha256']:
+        raise IndexFolderError('--model %s is not the model the index %s was built with (its '
+                               'parameters differ); use %s or build a new index'
+                               % (model, out, settings['model']))
 
 
 def _warn_others(tree):
@@ -34,7 +52,8 @@ def build(model, images, out, kind='flat', split=None, batch_size=64, num_worker
     store = IndexFolder(out)
     settings = {'model': os.path.abspath(model), 'images': os.path.abspath(images),
                 'split': split, 'kind': kind, 'given_parameters': params,
-                'embed_size': description['embed_size'], 'metric': description['metric']}
+                'embed_size': description['embed_size'], 'metric': description['metric'],
+                'model_sha256': model_fingerprint(model)}
     if store.exists():
         previous = store.settings()
         if 'count' in previous:
@@ -107,6 +126,7 @@ def add(out, images, model=None, split=None, batch_size=64, num_workers=0,
         raise IndexFolderError('--model %s gives %d-d embeddings but the index %s holds %d-d '
                                'ones; add with the model it was built with'
                                % (model, description['embed_size'], out, index.d))
+    check_same_model(model or settings['model'], settings, out)
     listing = store.listing()
     first_row = settings['rows_done']
     tree = list_images(images, split)
