@@ -104,8 +104,9 @@ def main(argv=None):
                                   capture_output=True, text=True)
             if done.returncode:
                 sys.exit('N=%d d=%d failed: %s' % (n, dim, done.stderr.strip()[-500:]))
-            results += json.loads(done.stdout.strip().splitlines()[-1])
-            print(table(results).splitlines()[-3:][-1], flush=True)
+            new = json.loads(done.stdout.strip().splitlines()[-1])
+            results += new
+            print('\n'.join(table(results).splitlines()[-len(new):]), flush=True)
     text = table(results)
     print(text)
     if args.output:
