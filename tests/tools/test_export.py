@@ -164,3 +164,35 @@ def test_dreml_run_exports_its_chosen_members(glyph_root, tmp_path):
     prepare = transform(description)
     got = net(mx.nd.array(np.stack([prepare(read_image(p)) for p in paths]))).asnumpy()
     np.testing.assert_allclose(got, saved['embeddings'][:5], rtol=1e-4, atol=1e-5)
+
+
+def test_dreml_member_files_export_as_one_network(glyph_root, tmp_path):
+    """Without a manifest, DREML's member files (--params, in order) become one network
+    whose output is their L2-normalised embeddings side by side."""
+    from common.training.recipe import load_recipe
+    script = os.path.join(ROOT, 'train_dreml.py')
+    argv = ['--dataset', 'glyphs', '--data-path', str(glyph_root), '--model', 'small',
+            '--no-pretrained', '--image-size', '32', '-L', '2', '-D', '4']
+    recipe = load_recipe(script)
+    args = recipe.parse_args(argv)
+    members, files = [], []
+    for m in range(2):
+        mx.random.seed(m)
+        backbone, _ = get_backbone('small', pretrained=False)
+        net = build_embedding_net(backbone, None, head=recipe.build_head(args, None))
+        net(mx.nd.zeros((1, 3, 32, 32)))
+        files.append(str(tmp_path / ('member_%03d.params' % m)))
+        net.save_parameters(files[-1])
+        members.append(net)
+    trained = rebuild(script, argv, files)
+    out = str(tmp_path / 'model')
+    main(['--params'] + files + ['--out', out, '--script', script, '--'] + argv)
+    net, description = load_model(out)
+    assert description['ensemble_members'] == 2 and description['embed_size'] == 8
+    assert description['metric'] == 'cosine'
+    x = mx.nd.random.normal(shape=(3, 3, 32, 32))
+    expected = np.concatenate([m(x).asnumpy() / np.linalg.norm(m(x).asnumpy(), axis=1,
+                                                               keepdims=True) for m in members],
+                              axis=1)
+    np.testing.assert_allclose(trained.net(x).asnumpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(net(x).asnumpy(), expected, rtol=1e-5, atol=1e-6)

@@ -156,11 +156,11 @@ def rebuild(script, argv, params, manifest=None, manifest_path=None, run=1,
     classes = train_classes(args, manifest)
     members = 0
     if isinstance(recipe.runner, type) and issubclass(recipe.runner, EnsembleRunner):
-        members = chosen_members(manifest, args, run)
+        # Members are saved in a folder beside the manifest, in training order.
         folder = os.path.join(os.path.dirname(os.path.abspath(manifest_path or '.')),
                               EnsembleRunner(recipe).member_folder(args, run))
         files = params or [os.path.join(folder, 'member_%03d.params' % m)
-                           for m in range(members)]
+                           for m in range(chosen_members(manifest, args, run))]
         net = ConcatenatedEmbeddings([build_member(recipe, args, classes, p, ctx)
                                       for p in files])
         members = len(files)
