@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 
+import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from common.tools.index import builder
 from common.tools.index.__main__ import main
 from common.tools.index.recall import class_labels, recall_through_index
 from common.tools.index.search import search_others
+from common.tools.visualize.retrieval_grid import OTHER_CLASS, QUERY, SAME_CLASS, cell_origin
 from script_runs import small_folder
 
 
@@ -105,7 +107,15 @@ def test_query_prints_neighbours_as_table_json_and_grid(model, images, tmp_path,
     assert len(answer[0]['neighbours']) == 4
     assert first['path'] == os.path.abspath(query) and first['distance'] < 1e-3
     assert [n['rank'] for n in answer[0]['neighbours']] == [1, 2, 3, 4]
-    assert os.path.isfile(tmp_path / 'g.png') and os.path.isfile(tmp_path / 'g.pdf')
+    assert os.path.isfile(tmp_path / 'g.pdf')
+    grid = (matplotlib.image.imread(str(tmp_path / 'g.png'))[:, :, :3] * 255).round()
+    # Column 0 is the query (blue border); each neighbour's border says whether its class
+    # folder is the query's (c3).
+    for col, neighbour in enumerate([None] + answer[0]['neighbours']):
+        y, x = cell_origin(0, col, 96)
+        colour = QUERY if neighbour is None else \
+            SAME_CLASS if neighbour['class'] == 'c3' else OTHER_CLASS
+        assert tuple(grid[y, x]) == colour
     main(['query', str(out), query, '--k', '2'])
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split() == ['1', '0.0000', os.path.abspath(query)]
