@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 KINDS = ('flat', 'ivfpq', 'hnsw')
+IVF_TRAINING_POINTS = 64  # a cell's k-means training points, at most
 
 
 class IndexParameterError(ValueError):
@@ -100,6 +101,11 @@ def build(kind, vectors, params):
     index = faiss.index_factory(d, factory_string(kind, params))
     if kind == 'hnsw':
         index.hnsw.efConstruction = params['efConstruction']
+    if kind == 'ivfpq':
+        # k-means of the cells on at most 64 points a cell (faiss's default, 256, trains
+        # on every point of a million-image collection: 4x the time for the same recall).
+        ivf = faiss.extract_index_ivf(faiss.downcast_index(index).base_index)
+        ivf.cp.max_points_per_centroid = IVF_TRAINING_POINTS
     if not index.is_trained:
         index.train(vectors)
     index.add(vectors)
