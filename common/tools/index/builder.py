@@ -75,8 +75,8 @@ def build(model, images, out, kind='flat', split=None, batch_size=64, num_worker
                                'delete it and build again' % (images, out))
     store.write_settings(settings)
     store.write_listing(listing)
-    embed_listing(store, listing, net, transform(description), description['image_size'],
-                  batch_size, num_workers, shard_size, progress=progress)
+    embed_listing(store, listing, net, transform(description), batch_size, num_workers,
+                  shard_size, progress=progress)
     vectors, rows, skipped = _collect(store, listing, 0, description['embed_size'])
     if vectors is None:
         raise IndexFolderError('none of the %d images under %s could be read; see %s'
@@ -137,8 +137,8 @@ def add(out, images, model=None, split=None, batch_size=64, num_workers=0,
         listing = pd.concat([listing, pd.DataFrame(new, columns=['path', 'class'])],
                             ignore_index=True)
         store.write_listing(listing)
-    embed_listing(store, listing, net, transform(description), description['image_size'],
-                  batch_size, num_workers, shard_size, first_row, progress)
+    embed_listing(store, listing, net, transform(description), batch_size, num_workers,
+                  shard_size, first_row, progress)
     vectors, rows, _ = _collect(store, listing, first_row, index.d)
     images_table = store.images()
     added = 0 if vectors is None else len(vectors)

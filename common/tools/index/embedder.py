@@ -18,9 +18,8 @@ DEFAULT_SHARD_SIZE = 10000
 class ListedImages(gluon.data.Dataset):
     """Item i: (CHW float32 image or None, listing row, error message or '')."""
 
-    def __init__(self, paths, rows, transform, image_size):
+    def __init__(self, paths, rows, transform):
         self.paths, self.rows, self.transform = paths, rows, transform
-        self.shape = (3, image_size, image_size)
 
     def __len__(self):
         return len(self.rows)
@@ -62,7 +61,7 @@ def pending_ranges(total, done, shard_size, first_row=0):
     return ranges
 
 
-def embed_listing(store, listing, net, transform, image_size, batch_size=64, num_workers=0,
+def embed_listing(store, listing, net, transform, batch_size=64, num_workers=0,
                   shard_size=DEFAULT_SHARD_SIZE, first_row=0, progress=True):
     """Embed every listing row from ``first_row`` that no shard of ``store`` holds yet."""
     ranges = pending_ranges(len(listing), store.shard_ranges(), shard_size, first_row)
@@ -71,7 +70,7 @@ def embed_listing(store, listing, net, transform, image_size, batch_size=64, num
                disable=not progress)
     for start, stop in ranges:
         rows = list(range(start, stop))
-        dataset = ListedImages([paths[r] for r in rows], rows, transform, image_size)
+        dataset = ListedImages([paths[r] for r in rows], rows, transform)
         loader = gluon.data.DataLoader(dataset, batch_size=batch_size, shuffle=False,
                                        num_workers=num_workers, batchify_fn=collate)
         outputs, kept, failed, errors = [], [], [], []
