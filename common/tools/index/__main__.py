@@ -146,6 +146,7 @@ def answers(args):
     vectors = embed_images(net, transform(description), args.images)
     ids, distances = search(index, vectors, args.k, settings['metric'])
     paths, classes = table['path'].tolist(), table['class'].tolist()
+    settings = dict(settings, classes=sorted(set(classes) - {''}))
     return settings, [{'query': q, 'neighbours': [
         {'rank': r + 1, 'distance': float(d), 'path': paths[i], 'class': classes[i]}
         for r, (i, d) in enumerate(zip(row, dist)) if i >= 0]}
@@ -169,7 +170,7 @@ def draw(args, settings, results):
     """The retrieval grid of the answers: a neighbour's border is green when its class
     folder is the query's, red when not, grey when the query lies in no class folder the
     index knows."""
-    classes = {n['class'] for r in results for n in r['neighbours']}
+    classes = set(settings['classes'])
     rows, colors = [], []
     for result in results:
         own = os.path.basename(os.path.dirname(os.path.abspath(result['query'])))
