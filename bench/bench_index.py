@@ -43,8 +43,9 @@ def synthetic(n, dim, seed=0):
     return points[:n], points[n:]
 
 
-def measure(n, dim):
-    """One size and dimension, every index type: a list of result dicts."""
+def measure(n, dim, kinds=None):
+    """One size and dimension, every index type (or ``kinds``; exact search always gives
+    the reference): a list of result dicts."""
     import faiss
     import numpy as np
 
@@ -52,6 +53,8 @@ def measure(n, dim):
     database, queries = synthetic(n, dim)
     results, exact = [], None
     for kind in faiss_index.KINDS:
+        if kinds and kind not in kinds and kind != 'flat':
+            continue
         params = faiss_index.parameters(kind, dim, n)
         start = time.perf_counter()
         index = faiss_index.build(kind, database, params)
@@ -91,16 +94,19 @@ def main(argv=None):
     parser.add_argument('--dims', type=int, nargs='+', default=[64, 512])
     parser.add_argument('--quick', action='store_true', help='20,000 vectors only')
     parser.add_argument('--output', help='also write the table (Markdown) here')
+    parser.add_argument('--kinds', nargs='+', choices=('flat', 'ivfpq', 'hnsw'),
+                        help='only these index types (flat, the reference, always runs)')
     parser.add_argument('--one', nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(measure(*args.one)))
+        print(json.dumps(measure(*args.one, kinds=args.kinds)))
         return
     sizes = [20000] if args.quick else args.sizes
     results = []
     for n in sizes:
         for dim in args.dims:
-            done = subprocess.run([sys.executable, __file__, '--one', str(n), str(dim)],
+            done = subprocess.run([sys.executable, __file__, '--one', str(n), str(dim)]
+                                  + (['--kinds'] + args.kinds if args.kinds else []),
                                   capture_output=True, text=True)
             if done.returncode:
                 sys.exit('N=%d d=%d failed: %s' % (n, dim, done.stderr.strip()[-500:]))

@@ -65,8 +65,8 @@ def build_parser():
     b.add_argument('--index', choices=('flat', 'ivfpq', 'hnsw'), default='flat',
                    help='flat: exact (default); ivfpq: compressed, above ~1M images; hnsw: '
                         'graph, fastest queries')
-    g = b.add_argument_group('ivfpq (defaults: nlist ~4 sqrt(N), m = d/4, nbits 8, nprobe 16, '
-                             'k-factor 4)')
+    g = b.add_argument_group('ivfpq (defaults: nlist ~4 sqrt(N), m = d/4, nbits 8, nprobe 2 % '
+                             'of nlist and at least 16, k-factor 4)')
     g.add_argument('--nlist', type=int, help='k-means cells')
     g.add_argument('--m', type=int, help='product-quantiser codes a vector (divides d)')
     g.add_argument('--nbits', type=int, help='bits a code')
