@@ -46,6 +46,10 @@ setup(
     # Install it into a separate venv: with torch >= 2 importable, gluoncv 0.10.5 refuses
     # to build its model-zoo networks (resnet*, googlenet). Off this project's machines add
     # --extra-index-url https://download.pytorch.org/whl/cpu (PyPI's default is a CUDA build).
+    # onnx: python -m common.tools.export --onnx. 1.15.0 and onnxruntime 1.19.2 accept
+    # numpy 1.23; newer onnx makes files onnxruntime 1.19 refuses (opset 22, IR 11), and
+    # onnx 1.19 removed onnx.mapping, which MXNet 1.9.1's converter imports.
     extras_require={'test': ['pytest', 'scikit-image==0.24.0'],
-                    'bench': ['torch==2.13.0']},
+                    'bench': ['torch==2.13.0'],
+                    'onnx': ['onnx==1.15.0', 'onnxruntime==1.19.2']},
 )

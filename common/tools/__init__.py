@@ -8,7 +8,10 @@
 * :mod:`.run_commands`: running such lists of training commands, resumably;
 * :mod:`.reports`: the run table, leaderboard and plots from the records on disk;
 * :mod:`.visualize`: a retrieval grid or a t-SNE map of saved test embeddings;
-* :mod:`.resize_cache`: a pre-resized copy of a dataset folder.
+* :mod:`.resize_cache`: a pre-resized copy of a dataset folder;
+* :mod:`.export`: a finished run's network as a folder that loads without the toolkit;
+* :mod:`.index`: a faiss index of an image collection embedded by an exported model, its
+  queries and its Recall@K.
 
 The tools use the library (records, data, evaluation); the library never imports them.
 The old names (``python -m common.benchmark``, ``common.study``, ``common.reports...``,

@@ -22,6 +22,7 @@ from ...evaluation.embeddings_file import as_embeddings
 SAME_CLASS = (0, 160, 0)  # green
 OTHER_CLASS = (200, 0, 0)  # red
 QUERY = (40, 90, 200)  # blue: neither right nor wrong
+UNKNOWN = (150, 150, 150)  # grey: a neighbour of a query whose class is unknown
 PAD_COLOR = (235, 235, 235)
 BACKGROUND = (255, 255, 255)
 BORDER = 4
@@ -132,7 +133,7 @@ def grid_files(out):
     return stem + '.png', stem + '.pdf'
 
 
-def _save(grid, out, k):
+def _save(grid, out, k, title=TITLE):
     png, pdf = grid_files(out)
     os.makedirs(os.path.dirname(os.path.abspath(png)), exist_ok=True)
     # The PNG is the array itself, pixel for pixel.
@@ -145,7 +146,7 @@ def _save(grid, out, k):
     ax = fig.add_axes((0, 0, 1, h / (h + title_height)))
     ax.imshow(grid, interpolation='nearest')
     ax.set_axis_off()
-    fig.suptitle(TITLE.format(k=k), fontsize=10)
+    fig.suptitle(title.format(k=k), fontsize=10)
     fig.savefig(pdf)
     return png, pdf
 
@@ -183,3 +184,20 @@ def retrieval_grid(data, out, queries=8, k=5, seed=0, query_indices=None, thumb=
     grid = compose_grid(thumbnails, colors, thumb)
     _save(grid, out, k)
     return grid, correct
+
+
+def path_grid(rows, colors, out, thumb=96, title=TITLE):
+    """Draw and save a grid of image files: ``rows`` of paths (column 0 the query, all
+    rows as long) with their border ``colors``; for neighbours found elsewhere than in an
+    embeddings file (e.g. a faiss index). Returns the grid (H x W x 3 uint8)."""
+    grid_files(out)
+    cache = {}
+
+    def thumbnail(path):
+        if path not in cache:
+            cache[path] = read_thumbnail(path, thumb)
+        return cache[path]
+
+    grid = compose_grid([[thumbnail(p) for p in row] for row in rows], colors, thumb)
+    _save(grid, out, len(rows[0]) - 1, title)
+    return grid
