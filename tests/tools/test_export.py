@@ -92,9 +92,10 @@ def test_readme_lines_embed_an_image_without_the_toolkit(exported, glyph_root, t
              'import numpy\nnumpy.save("embedding.npy", embedding)\n')
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     # -I: the current folder and PYTHONPATH are not on sys.path, and the editable install's
-    # path is removed, so that the toolkit cannot be imported.
-    code = 'import sys\nsys.path = [p for p in sys.path if "%s" not in p]\n' % ROOT + \
-        snippet + check
+    # path (the checkout) is removed, so that the toolkit cannot be imported.
+    # Only the checkout itself: the venv may live inside it (.venv), and must stay.
+    code = 'import os, sys\nsys.path = [p for p in sys.path if os.path.abspath(p) != %r]\n' % (
+        os.path.abspath(ROOT),) + snippet + check
     done = subprocess.run([sys.executable, '-I', '-c', code], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
