@@ -4,9 +4,9 @@ Deep Metric Learning", ICCV 2021), as in the official MXNet code (puneesh00/LoOp
 The batch pairs consecutive rows: pair k is rows (2k, 2k + 1) (the sampler lays out classes
 in contiguous blocks of an even K, ``num_instances``; an odd last row pairs with itself, a
 degenerate pair). Each pair whose two rows share a label spans the minor great-circle arc
-between them (embeddings are unit rows: the head L2-normalises, nothing here normalises
-again). The negative of a pair p is another pair q of
-another class, taken as its whole arc: D*(p, q) is the distance between the closest points
+between them (the rows are first projected onto the unit sphere, x / sqrt(|x|^2 + 1e-30):
+a no-op for the unit rows of the head, which L2-normalises, and finite for rows of any
+norm). The negative of a pair p is another pair q of another class, taken as its whole arc: D*(p, q) is the distance between the closest points
 of the two arcs (:func:`common.losses.loop.pair_arcs`, all P x P pairs of pairs at once).
 d(i, j) is the Euclidean distance of rows i and j (0, gradient 0, below 1e-6).
 
@@ -66,12 +66,13 @@ import math
 
 from mxnet.gluon import HybridBlock
 
-from .distances import Euclidean, row_index, squared_euclidean
+from .distances import Euclidean, l2_normalize, row_index, squared_euclidean
 from .loop import DEGENERATE_ANGLE, guarded_sqrt, optimal_points, pair_arcs
 from .masks import any_along, label_masks, masked_logsumexp, masked_max, masked_min
 from .parameters import check_parameters, positive
 from .reductions import Sum
 
+SPHERE_EPS = 1e-30
 # Two unit rows are a degenerate pair when |x1 - x2| <= 2 sin(1e-3 / 2).
 DEGENERATE_CHORD = 2 * math.sin(DEGENERATE_ANGLE / 2)
 
@@ -92,6 +93,16 @@ class _LoOpLoss(HybridBlock):
     def __init__(self, keep_degenerate=False, **kwargs):
         super().__init__(**kwargs)
         self.keep_degenerate = keep_degenerate
+
+    def hybrid_forward(self, F, x, labels):
+        # The arcs live on the sphere: rows are projected onto it (a no-op for the unit rows
+        # of a normalising head), so that rows of any norm, tiny or huge, stay finite. The
+        # epsilon (1e-30, representable in float32) keeps rows of norm 1e-8 on the sphere
+        # and zero rows at zero, with a finite gradient.
+        return self.formula(F, l2_normalize(F, x, SPHERE_EPS), labels)
+
+    def formula(self, F, x, labels):
+        raise NotImplementedError
 
     def _kept(self, F, x, first, second, valid):
         """The pairs used: valid (one label) and, unless keep_degenerate, proper arcs."""
@@ -136,7 +147,7 @@ class LoOpHPHNTripletLoss(_LoOpHingeLoss):
             instead of dropping them (the official filter).
     """
 
-    def hybrid_forward(self, F, x, labels):
+    def formula(self, F, x, labels):
         arcs, kept, negative = self._arcs(F, x, labels)
         d_ap = self._hardest_positive(F, x, labels, arcs)
         d_an = masked_min(F, arcs.dist, negative, axis=1)
@@ -154,7 +165,7 @@ class LoOpLiftedLoss(_LoOpHingeLoss):
             instead of dropping them (the official filter).
     """
 
-    def hybrid_forward(self, F, x, labels):
+    def formula(self, F, x, labels):
         arcs, kept, negative = self._arcs(F, x, labels)
         d_ap = self._hardest_positive(F, x, labels, arcs)
         spread = masked_logsumexp(F, -arcs.dist, negative, axis=1)
@@ -172,7 +183,7 @@ class LoOpTripletLoss(_LoOpHingeLoss):
             points) instead of dropping them (the official filter).
     """
 
-    def hybrid_forward(self, F, x, labels):
+    def formula(self, F, x, labels):
         rows = row_index(F, x)
         first = F.slice(rows, begin=(0,), end=(None,), step=(2,))
         second = F.take(rows, first + 1, mode='clip')       # an odd last row pairs itself
@@ -220,7 +231,7 @@ class LoOpMultiSimilarityLoss(_LoOpLoss):
         check_parameters(type(self), alpha=alpha, beta=beta)
         self.alpha, self.beta, self.base, self.epsilon = alpha, beta, base, epsilon
 
-    def hybrid_forward(self, F, x, labels):
+    def formula(self, F, x, labels):
         arcs, kept, negative = self._arcs(F, x, labels)
         sim = 1 - squared_euclidean(F, x) / 2
         masks = label_masks(F, labels, sim)
