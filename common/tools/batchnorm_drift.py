@@ -18,7 +18,6 @@ trained on, and that ``--frozen-bn`` is likely to help when fine-tuning.
 import argparse
 import itertools
 import json
-import sys
 
 import mxnet as mx
 
@@ -29,6 +28,7 @@ from ..training.distributed import Workers
 from ..training.loop import train_epoch
 from ..training.recipe import load_recipe
 from ..training.run_setup import build_run, prepare_data
+from .script_argv import split_argv
 
 MODES = (('train', False), ('frozen', True))
 
@@ -90,9 +90,8 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    cut = argv.index('--') if '--' in argv else len(argv)
-    args, options = parser.parse_args(argv[:cut]), argv[cut + 1:]
+    own, options = split_argv(argv)
+    args = parser.parse_args(own)
     if args.passes < 1:
         parser.error('--passes must be at least 1')
     try:

@@ -75,7 +75,8 @@ ENTRIES = {
     # The baseline: the pretrained backbone and the head's random 64-d projection, untrained.
     'no_training': ('train_triplet_semihard.py', ['--epochs', '0', '--steps', '0']),
 }
-# Entries run with DESIGN_SEEDS seeds (plain HPHN and LoOp beside HPHN + EE); the baseline's are cheap (two evaluations each).
+# Entries run with DESIGN_SEEDS seeds (plain HPHN and LoOp beside HPHN + EE); the baseline's
+# are cheap (two evaluations each).
 MULTI_SEED = DESIGN_CARD + ('hphn', 'loop_hphn', 'no_training')
 # Entries whose records would otherwise share a file stem with another entry's.
 LOG_POSTFIX = {'no_training': 'kanji_no_training', 'hphn': 'kanji_no_expansion'}

@@ -14,9 +14,9 @@ interrupted study is continued by running the same command again. Then
 """
 import argparse
 import os
-import sys
 
 from .run_commands import exit_if_failed, run_commands
+from .script_argv import split_argv
 
 # The option each study varies, and the word used in record names.
 STUDIES = {'embed-dim': ('--embed-dim', 'embed'), 'batch-size': ('--batch-size', 'batch')}
@@ -51,10 +51,9 @@ def build_parser():
 
 def parse_args(parser, argv):
     """The study's own options, and the script's (everything after ``--``)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    cut = argv.index('--') if '--' in argv else len(argv)
-    args = parser.parse_args(argv[:cut])
-    args.script_args = argv[cut + 1:]
+    own, script_args = split_argv(argv)
+    args = parser.parse_args(own)
+    args.script_args = script_args
     return args
 
 

@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from common.evaluation import blas_knn as module
 from common.evaluation.knn import exact_knn

@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 
+from ..script_argv import split_argv
 from .model_folder import ONNX, PARAMS, SYMBOL, ModelFolderError, write_model_folder
 from .onnx_file import OnnxError, export_checked
 from .trained_net import ExportError, from_manifest, rebuild
@@ -42,10 +43,9 @@ def build_parser():
 
 def parse(parser, argv):
     """The options, and the script's options after ``--`` as ``args.options``."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    cut = argv.index('--') if '--' in argv else len(argv)
-    args = parser.parse_args(argv[:cut])
-    args.options = argv[cut + 1:]
+    own, args_options = split_argv(argv)
+    args = parser.parse_args(own)
+    args.options = args_options
     return args
 
 

@@ -18,6 +18,7 @@ import os
 import sys
 
 from ...training.recipe import load_recipe
+from ..script_argv import split_argv
 from .space import build_space, option_flags, parse_script_args, value_argv
 from .storage import (
     counted_trials,
@@ -71,12 +72,6 @@ def build_parser():
                             help="folder of the studies: <study>/ holds the trials' records "
                                  'and reports (and study.db by default)')
     return p
-
-
-def split_argv(argv):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    cut = argv.index('--') if '--' in argv else len(argv)
-    return argv[:cut], argv[cut + 1:]
 
 
 def storage_url(args, create=False):
