@@ -7,7 +7,8 @@ degenerate pair). Each pair whose two rows share a label spans the minor great-c
 between them (the rows are first projected onto the unit sphere, x / sqrt(|x|^2 + 1e-30):
 a no-op for the unit rows of the head, which L2-normalises, and finite for rows of any
 norm). The negative of a pair p is another pair q of another class, taken as its whole
-arc: D*(p, q) is the distance between the closest points of the two arcs (:func:`common.losses.loop.pair_arcs`, all P x P pairs of pairs at once).
+arc: D*(p, q) is the distance between the closest points of the two arcs
+(:func:`common.losses.loop.pair_arcs`, all P x P pairs of pairs at once).
 d(i, j) is the Euclidean distance of rows i and j (0, gradient 0, below 1e-6).
 
 * :class:`LoOpHPHNTripletLoss`: per pair p, d_ap(p) = max over i in {2p, 2p + 1} and j of
