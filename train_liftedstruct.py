@@ -42,20 +42,8 @@ class LiftedStruct(Recipe):
     """Lifted structured loss."""
     name = 'liftedstruct'
     defaults = dict(batch_size=128, epochs=60, lr=1e-4, factor=0.5, wd=1e-5, steps='20,30,40')
+    loss_choice = FORM
     loss_options = FORM.options
-
-    def add_options(self, parser):
-        FORM.add_to(parser)
-
-    def check_options(self, parser, args):
-        super().check_options(parser, args)
-        FORM.check(parser, args)
-
-    def derived_options(self, args):
-        return FORM.derived(args)
-
-    def build_loss(self, args, dataset):
-        return FORM.build(args)
 
 
 if __name__ == '__main__':

@@ -44,24 +44,11 @@ class LoOp(PairedBlocksRecipe):
     name = 'loop'
     defaults = dict(PairedBlocksRecipe.defaults, epochs=5000, steps='10,20,40,80',
                     eval_every=50)
+    loss_choice = LOSS
     loss_options = LOSS.options
-
-    def add_options(self, parser):
-        super().add_options(parser)
-        LOSS.add_to(parser)
-
-    def check_options(self, parser, args):
-        super().check_options(parser, args)
-        LOSS.check(parser, args)
-
-    def derived_options(self, args):
-        return LOSS.derived(args)
 
     def logfile(self, args):
         return with_postfix(args.logfile, args.loss)
-
-    def build_loss(self, args, dataset):
-        return LOSS.build(args)
 
 
 if __name__ == '__main__':

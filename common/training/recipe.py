@@ -36,6 +36,10 @@ class Recipe:
     # The loss parameters the script offers as options (common.loss_options.LossOptions):
     # declared by the loss, checked with the other options, built by build_loss.
     loss_options = ()
+    # An option that picks the loss among several (common.loss_options.LossChoice): added,
+    # checked, its defaults derived and the chosen loss built here. Its ``options`` are
+    # then the script's ``loss_options``.
+    loss_choice = None
 
     # --- options --------------------------------------------------------------------------
     def add_options(self, parser):
@@ -64,7 +68,10 @@ class Recipe:
 
     # --- what is built --------------------------------------------------------------------
     def build_loss(self, args, dataset):
-        """The loss block; by default the one loss of ``loss_options``, with those options."""
+        """The loss block; by default the loss ``loss_choice`` picks, or the one loss of
+        ``loss_options``, with those options."""
+        if self.loss_choice is not None:
+            return self.loss_choice.build(args)
         if len(self.loss_options) != 1:
             raise NotImplementedError('%s: build_loss builds a loss from several or no '
                                       'LossOptions' % type(self).__name__)
@@ -166,6 +173,8 @@ class Recipe:
         defaults.update(self.defaults)
         parser = build_parser(self.description or (self.__doc__ or '').strip(), defaults)
         self.add_options(parser)
+        if self.loss_choice is not None:
+            self.loss_choice.add_to(parser)
         group = parser.add_argument_group('loss') if self.loss_options else None
         for options in self.loss_options:
             options.add_to(group)
@@ -176,9 +185,13 @@ class Recipe:
         parser = self.parser()
         args = check_args(parser, parser.parse_args(sys.argv[1:] if argv is None else argv))
         self.check_options(parser, args)
+        derived = self.derived_options(args)
+        if self.loss_choice is not None:
+            self.loss_choice.check(parser, args)
+            derived.update(self.loss_choice.derived(args))
         for options in self.loss_options:
             options.check(parser, args)
-        return argparse.Namespace(**dict(vars(args), **self.derived_options(args)))
+        return argparse.Namespace(**dict(vars(args), **derived))
 
     def main(self, argv=None):
         """Run the command line ``argv`` (default: this process's) as the script does."""
