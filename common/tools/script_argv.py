@@ -7,3 +7,12 @@ def split_argv(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     cut = argv.index('--') if '--' in argv else len(argv)
     return argv[:cut], argv[cut + 1:]
+
+
+def parse_with_script_options(parser, argv, dest):
+    """``parser``'s options of the arguments before ``--``; those after it (the training
+    script's) as the list ``args.<dest>``."""
+    own, script_options = split_argv(argv)
+    args = parser.parse_args(own)
+    setattr(args, dest, script_options)
+    return args

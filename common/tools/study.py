@@ -16,7 +16,7 @@ import argparse
 import os
 
 from .run_commands import exit_if_failed, run_commands
-from .script_argv import split_argv
+from .script_argv import parse_with_script_options
 
 # The option each study varies, and the word used in record names.
 STUDIES = {'embed-dim': ('--embed-dim', 'embed'), 'batch-size': ('--batch-size', 'batch')}
@@ -49,14 +49,6 @@ def build_parser():
     return p
 
 
-def parse_args(parser, argv):
-    """The study's own options, and the script's (everything after ``--``)."""
-    own, script_args = split_argv(argv)
-    args = parser.parse_args(own)
-    args.script_args = script_args
-    return args
-
-
 def point_commands(args):
     """(postfix, argv) per value."""
     option, word = STUDIES[args.study]
@@ -72,6 +64,12 @@ def point_commands(args):
             option, str(value), '--number-of-runs', str(args.seeds), '--seed', str(args.seed),
             '--results-dir', args.results_dir, '--log-postfix', postfix]))
     return commands
+
+
+def parse_args(parser, argv):
+    """The study's own options, and the script's (everything after ``--``) as
+    ``args.script_args``."""
+    return parse_with_script_options(parser, argv, 'script_args')
 
 
 def main(argv=None):

@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 
-from ..script_argv import split_argv
+from ..script_argv import parse_with_script_options
 from .model_folder import ONNX, PARAMS, SYMBOL, ModelFolderError, write_model_folder
 from .onnx_file import OnnxError, export_checked
 from .trained_net import ExportError, from_manifest, rebuild
@@ -39,14 +39,6 @@ def build_parser():
     parser.add_argument('--onnx', action='store_true',
                         help='also write model.onnx (needs onnx<1.16 and onnxruntime)')
     return parser
-
-
-def parse(parser, argv):
-    """The options, and the script's options after ``--`` as ``args.options``."""
-    own, args_options = split_argv(argv)
-    args = parser.parse_args(own)
-    args.options = args_options
-    return args
 
 
 def check_args(parser, args):
@@ -76,7 +68,7 @@ def run(args):
 
 def main(argv=None):
     parser = build_parser()
-    args = parse(parser, argv)
+    args = parse_with_script_options(parser, argv, 'options')
     check_args(parser, args)
     try:
         description = run(args)
