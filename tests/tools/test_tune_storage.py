@@ -1,4 +1,6 @@
 """A study's storage and sampling: seeded per trial, resumable, budget counting."""
+import multiprocessing
+
 import optuna
 import pytest
 from optuna.trial import TrialState
@@ -56,3 +58,31 @@ def test_interrupted_trials_do_not_use_up_the_budget():
 def test_an_unreachable_storage_is_one_line_naming_it():
     with pytest.raises(ValueError, match=r'^--storage nosuchdb://x: cannot open it \('):
         open_storage('nosuchdb://x')
+
+
+WORKERS = 6
+
+
+def open_at_barrier(url, barrier, queue):
+    barrier.wait()
+    try:
+        storage = open_storage(url)
+        storage.get_all_studies()
+        queue.put('ok')
+    except Exception as e:  # reported to the test, which names it
+        queue.put('%s: %s' % (type(e).__name__, e))
+
+
+@pytest.mark.parametrize('repeat', range(3))
+def test_workers_opening_a_new_sqlite_database_together_all_succeed(tmp_path, repeat):
+    url = 'sqlite:///%s' % (tmp_path / 'study.db')
+    context = multiprocessing.get_context('spawn')
+    barrier, queue = context.Barrier(WORKERS), context.Queue()
+    workers = [context.Process(target=open_at_barrier, args=(url, barrier, queue))
+               for _ in range(WORKERS)]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert results == ['ok'] * WORKERS, results

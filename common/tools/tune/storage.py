@@ -1,5 +1,7 @@
 """Where a study lives and how it samples: the SQLite default or any SQLAlchemy URL, the
 trial-seeded TPE sampler and the median pruner."""
+import contextlib
+import fcntl
 import os
 import time
 import warnings
@@ -36,22 +38,46 @@ def open_storage(url, attempts=5):
     """An RDB storage with heartbeats; SQLite waits for a lock held by another worker
     instead of failing at once.
 
-    Workers started together on a new database race to create its tables, and the loser's
-    insert of the schema version fails (seen with two workers on one SQLite file): it tries
-    again, and then finds the tables made."""
-    engine = {'connect_args': {'timeout': 60}} if url.startswith('sqlite') else {}
+    Workers started together on a new database race to create its tables: the loser sees
+    "table ... already exists" or a duplicate schema version (both seen with two workers on
+    one SQLite file). On SQLite the workers take turns through a lock file beside the
+    database; on a server the loser tries again, and then finds the tables made."""
+    sqlite = url.startswith('sqlite')
+    engine = {'connect_args': {'timeout': 60}} if sqlite else {}
     for attempt in range(1, attempts + 1):
         try:
-            with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+            with _creation_lock(url if sqlite else None), warnings.catch_warnings():
+                # heartbeats are "experimental" since Optuna 2.9
                 warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
                 return optuna.storages.RDBStorage(url, engine_kwargs=engine,
                                                   heartbeat_interval=HEARTBEAT,
                                                   grace_period=GRACE)
         except Exception as e:  # SQLAlchemy's and the drivers' errors share no useful base
-            if attempt == attempts or 'IntegrityError' not in repr(e) + str(e):
+            text = repr(e) + str(e)
+            if attempt == attempts or not any(race in text for race in RACES):
                 raise ValueError('--storage %s: cannot open it (%s)' % (
                     url, str(e).splitlines()[0] if str(e) else type(e).__name__)) from None
             time.sleep(attempt)
+
+
+# What a worker sees when another created the same tables a moment before it.
+RACES = ('IntegrityError', 'already exists', 'UniqueViolation', 'Duplicate')
+
+
+@contextlib.contextmanager
+def _creation_lock(sqlite_url):
+    """An exclusive lock on ``<database>.lock`` while a SQLite storage is opened (and its
+    tables made); nothing for other databases, or an in-memory SQLite one."""
+    path = sqlite_url[len('sqlite:///'):] if sqlite_url else ''
+    if not path or path == ':memory:':
+        yield
+        return
+    with open(path + '.lock', 'a') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class TrialSeededTPE(TPESampler):
