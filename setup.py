@@ -49,9 +49,10 @@ setup(
     # onnx: python -m common.tools.export --onnx. 1.15.0 and onnxruntime 1.19.2 accept
     # numpy 1.23; newer onnx makes files onnxruntime 1.19 refuses (opset 22, IR 11), and
     # onnx 1.19 removed onnx.mapping, which MXNet 1.9.1's converter imports.
-    # The tests install the onnx pins too, so that the ONNX export is checked in CI.
-    extras_require={'test': ['pytest', 'scikit-image==0.24.0', 'onnx==1.15.0',
-                             'onnxruntime==1.19.2'],
+    # The tests install the onnx pins too, so that the ONNX export is checked in CI;
+    # pytest-xdist runs them in two processes (see the Makefile).
+    extras_require={'test': ['pytest', 'pytest-xdist>=3.5', 'scikit-image==0.24.0',
+                             'onnx==1.15.0', 'onnxruntime==1.19.2'],
                     'bench': ['torch==2.13.0'],
                     'onnx': ['onnx==1.15.0', 'onnxruntime==1.19.2']},
 )
