@@ -5,6 +5,7 @@ import warnings
 
 import optuna
 import pandas as pd
+from optuna.trial import TrialState
 
 
 def trials_table(study):
@@ -15,10 +16,22 @@ def trials_table(study):
         row.update(t.params)
         row['fold values'] = ' '.join('%.2f' % v for v in t.user_attrs.get('fold_values', []))
         row['seconds'] = t.user_attrs.get('seconds')
-        row['note'] = t.user_attrs.get('failure') or t.user_attrs.get('pruned') or ''
+        row['note'] = note(t)
         row['worker'] = t.user_attrs.get('worker', '')
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def note(trial):
+    """Why a trial ended as it did: the failure or pruning reason, or that it was cut off."""
+    reason = trial.user_attrs.get('failure') or trial.user_attrs.get('pruned')
+    if reason:
+        return reason
+    if trial.state == TrialState.FAIL:  # no reason: ^C, or a killed worker's stale heartbeat
+        return 'interrupted (its worker stopped); not counted, another trial took its place'
+    if trial.state == TrialState.RUNNING:
+        return 'running'
+    return ''
 
 
 def to_markdown(table, title):
