@@ -63,11 +63,11 @@ def prepare_data(recipe, args, rec, contexts):
     normalize = Normalize(spec.mean, spec.std)
     resize = recipe.train_resize(args)
     area = args.min_crop_area or dataset.min_crop_area
+    # The recipe gives its resize at 224 px crops; other sizes keep the same ratio.
+    resized = int(round(resize * args.image_size / 224)) if resize else None
     rec.info('Training crops keep %.0f-100 %% of the image area%s', 100 * area,
-             ' after resizing to %d px (at 224)' % resize if resize else '')
-    transform = TrainTransform(
-        args.image_size, normalize,
-        int(round(resize * args.image_size / 224)) if resize else None, (area, 1.0))
+             ' after resizing to %d px (%d at 224)' % (resized, resize) if resize else '')
+    transform = TrainTransform(args.image_size, normalize, resized, (area, 1.0))
     select, test = evaluators(recipe, args, dataset, contexts)
     return RunData(dataset, transform, select, test)
 
