@@ -154,9 +154,9 @@ def check_args(parser, args):
                      '--frozen-bn')
     if args.val_fold and args.val_classes:
         parser.error('--val-fold and --val-classes both choose a validation split: give one')
-    if args.tuned and (args.val_fold or args.val_classes):
-        parser.error('--tuned records a run on the full training split: drop %s'
-                     % ('--val-fold' if args.val_fold else '--val-classes'))
+    if args.tuned and args.val_fold:  # a fold is what a study's trials train on
+        parser.error('--tuned records a final run, not one of a study\'s folds: drop '
+                     '--val-fold (--val-classes may choose its epoch)')
     if args.pretrained and args.no_pretrained:
         parser.error('--pretrained and --no-pretrained exclude each other')
     return args
@@ -203,9 +203,10 @@ def tuned(value):
 
 
 def selection(args):
-    """The records' name of how the options and the epoch were chosen: 'tuned' (by a study,
-    then trained on the full training split), 'validation' (on held-out training classes)
-    or 'test' (the playground's epoch choice on the test split)."""
+    """The records' name of how the options and the epoch were chosen: 'tuned' (by a study;
+    trained on the full training split, or its epoch chosen on --val-classes as a benchmark
+    does), 'validation' (on held-out training classes) or 'test' (the playground's epoch
+    choice on the test split)."""
     if getattr(args, 'tuned', None):
         return 'tuned'
     return 'validation' if args.val_classes or getattr(args, 'val_fold', None) else 'test'

@@ -21,7 +21,7 @@ def test_val_fold_and_tuned_values():
 
 @pytest.mark.parametrize('options,expected', [
     ([], 'test'), (['--val-classes', '4'], 'validation'), (['--val-fold', '1/3'], 'validation'),
-    (['--tuned', 's:8:1'], 'tuned')])
+    (['--tuned', 's:8:1'], 'tuned'), (['--tuned', 's:8:1', '--val-classes', '4'], 'tuned')])
 def test_selection_recorded_for_each_way_of_choosing(options, expected):
     recipe = load_recipe(ROOT + '/train_margin.py')
     assert selection(recipe.parse_args(options)) == expected
@@ -29,8 +29,8 @@ def test_selection_recorded_for_each_way_of_choosing(options, expected):
 
 @pytest.mark.parametrize('options,message', [
     (['--val-fold', '1/3', '--val-classes', '4'], '--val-fold and --val-classes both choose'),
-    (['--tuned', 's:8:1', '--val-classes', '4'], '--tuned records a run on the full training '
-                                                 'split: drop --val-classes')])
+    (['--tuned', 's:8:1', '--val-fold', '1/3'], '--tuned records a final run, not one of a '
+                                                "study's folds: drop --val-fold")])
 def test_conflicting_choices_are_refused(capsys, options, message):
     with pytest.raises(SystemExit):
         load_recipe(ROOT + '/train_margin.py').parse_args(options)

@@ -85,6 +85,14 @@ def test_tiny_study_end_to_end(tmp_path, glyph_root, capsys):
     assert record['tuning'] == {'study': 'tiny', 'trials': 3, 'folds': 2}
     assert 'validation' not in record['dataset']['splits']  # the full training split
 
+    # A benchmark's protocol: held-out classes choose the epoch, evaluated as the study did.
+    main(['best', '--study', 'tiny', '--results-dir', str(results), '--final-runs', '1',
+          '--', '--epochs', '2', '--val-classes', '6', '--log-postfix', 'benchmark'])
+    final, = glob.glob(os.path.join(results, 'tiny', 'final', '*benchmark*.manifest.json'))
+    record = manifest(final)
+    assert record['args']['epochs'] == 2 and record['args']['eval_every'] == 1
+    assert record['args']['val_classes'] == 6 and record['selection'] == 'tuned'
+
 
 def test_an_interrupted_study_resumes(tmp_path, glyph_root, monkeypatch):
     results = tmp_path / 'tune'

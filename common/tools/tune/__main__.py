@@ -59,7 +59,9 @@ def build_parser():
     best.add_argument('--final-runs', type=int, default=0, metavar='N',
                       help='train the best options with N seeds on the full training split '
                            'and evaluate the test split once, at the last epoch; options '
-                           'after -- replace the study\'s (e.g. a longer --epochs)')
+                           'after -- replace the study\'s (e.g. a longer --epochs, or '
+                           '--val-classes to choose the epoch on held-out classes as a '
+                           'benchmark does)')
     shown = sub.add_parser('report', help='trials table and plots', prog=PROG + ' report',
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     for parser in (run, best, shown):
@@ -209,13 +211,17 @@ def best(args, extra=()):
     if args.final_runs < 1:
         return argv
     recipe = load_recipe(argv[0])
-    epochs = parse_script_args(recipe, argv[1:]).epochs
-    final = argv + ['--number-of-runs', str(args.final_runs), '--eval-every', str(epochs),
-                    '--skip-pretrain-validation', '--tuned', '%s:%d:%d' % (
-                        args.study, counted_trials(study), study.user_attrs['folds']),
-                    '--results-dir', os.path.join(study_dir(args.results_dir, args.study),
-                                                  'final'),
-                    '--log-postfix', 'tuned_%s' % args.study]
+    parsed = parse_script_args(recipe, argv[1:])
+    # Without a validation split the test split is evaluated once, at the last epoch: with
+    # more evaluations it would choose the epoch. Options after -- may give one (e.g. a
+    # benchmark's --val-classes), which then chooses the epoch as in any run.
+    once = [] if parsed.val_classes else ['--eval-every', str(parsed.epochs)]
+    # Defaults go before the options after -- (which may rename the records), the rest after.
+    final = argv[:1] + ['--log-postfix', 'tuned_%s' % args.study,
+                        '--skip-pretrain-validation'] + argv[1:] + once + [
+        '--number-of-runs', str(args.final_runs),
+        '--tuned', '%s:%d:%d' % (args.study, counted_trials(study), study.user_attrs['folds']),
+        '--results-dir', os.path.join(study_dir(args.results_dir, args.study), 'final')]
     folder = final[final.index('--results-dir') + 1]
     exit_if_failed(run_commands([('final', final)], folder), 1, folder, 'final runs')
     return final
