@@ -48,6 +48,12 @@ def _record_end(rec, manifest, status, error):
         pass
 
 
+class EndedEarly(Exception):
+    """Raised from inside a run by what stops it on purpose (a tuning study's pruner): the
+    records say ``status`` and the message, not "interrupted", and the exception goes on."""
+    status = 'ended early'
+
+
 class Runner:
     """Runs the invocations of one recipe."""
 
@@ -150,6 +156,9 @@ class Runner:
                 summary = self.train_runs(args, rec, state, manifest)
             except USER_ERRORS as e:
                 _record_end(rec, manifest, 'failed', str(e))
+                raise
+            except EndedEarly as e:
+                _record_end(rec, manifest, e.status, str(e))
                 raise
             except BaseException as e:  # a kill, ^C, a full disk or a bug: the state stays
                 _record_end(rec, manifest, 'interrupted', storage_error_message(e) or repr(e))

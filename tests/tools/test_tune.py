@@ -138,6 +138,9 @@ def test_pruning_stops_a_clearly_worse_trial(tmp_path, glyph_root):
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.COMPLETE,
                                          TrialState.PRUNED]
     assert list(trials[2].intermediate_values) == [1]  # stopped after its first epoch
+    pruned = manifest(os.path.join(results, 'pruned', 'trials',
+                                   'train_margin_trial2_fold1.manifest.json'))
+    assert pruned['status'] == 'pruned' and 'below the median' in pruned['error']
     assert 'below the median' in trials[2].user_attrs['pruned']
 
 

@@ -8,7 +8,7 @@ import time
 import optuna
 
 from ...io import storage_error_message
-from ...training.runner import USER_ERRORS
+from ...training.runner import USER_ERRORS, EndedEarly
 from .space import parse_script_args, suggest, value_argv
 
 # Options a study sets on every trial itself (refused after --).
@@ -18,6 +18,12 @@ STUDY_OPTIONS = ('--number-of-runs', '--results-dir', '--log-postfix', '--val-fo
 
 class TrialFailed(Exception):
     """A trial's run refused its options or diverged: recorded as failed, the study goes on."""
+
+
+class Pruned(EndedEarly, optuna.TrialPruned):
+    """The pruner stopped a fold's run: Optuna records the trial as pruned, the run's
+    records say "pruned"."""
+    status = 'pruned'
 
 
 class ReportingEvaluator:
@@ -35,7 +41,7 @@ class ReportingEvaluator:
         value = metrics[self.metric]
         self.trial.report(value, self.step)
         if self.trial.should_prune():
-            raise optuna.TrialPruned('%s %.2f at step %d is below the median of the earlier '
+            raise Pruned('%s %.2f at step %d is below the median of the earlier '
                                      'trials' % (self.metric, value, self.step))
         return metrics
 
