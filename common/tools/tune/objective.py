@@ -41,8 +41,8 @@ class ReportingEvaluator:
         value = metrics[self.metric]
         self.trial.report(value, self.step)
         if self.trial.should_prune():
-            raise Pruned('%s %.2f at step %d is below the median of the earlier '
-                                     'trials' % (self.metric, value, self.step))
+            raise Pruned('%s %.2f at step %d is below the median of the earlier trials'
+                         % (self.metric, value, self.step))
         return metrics
 
     def __getattr__(self, name):  # last_notes, last_embedded
