@@ -12,12 +12,13 @@ def run_record(invocation, run, best, seed=None, best_epoch=3, selection='test')
 def write_invocation(folder, stem, invocation, metrics=(), records=None, script='margin',
                      dataset='CUB', model='inception-bn', embed_dim=64, batch_size=80,
                      status='finished', selection='test', extra_args=None, seed=1,
-                     batchnorm=None):
+                     batchnorm=None, tuning=None):
     """Append one invocation's records to <stem>.jsonl and (re)write <stem>.manifest.json.
 
     ``metrics`` holds the best-epoch metrics of runs 1, 2, ...; ``records`` replaces the
     generated run records (e.g. to repeat a run number); ``batchnorm`` is the mode a
-    manifest records (None: none, as before --frozen-bn existed). Returns the manifest path.
+    manifest records (None: none, as before --frozen-bn existed); ``tuning`` the study of a
+    tuned run ({'study', 'trials', 'folds'}). Returns the manifest path.
     """
     os.makedirs(folder, exist_ok=True)
     args = dict(dataset=dataset, model=model, embed_dim=embed_dim, batch_size=batch_size,
@@ -46,6 +47,8 @@ def write_invocation(folder, stem, invocation, metrics=(), records=None, script=
                 'git': 'abc123', 'versions': {}, 'hardware': {}, 'started': '', 'finished': ''}
     if batchnorm is not None:
         manifest['batchnorm'] = batchnorm
+    if tuning is not None:
+        manifest['tuning'] = tuning
     path = os.path.join(folder, stem + '.manifest.json')
     with open(path, 'w') as f:
         json.dump(manifest, f)

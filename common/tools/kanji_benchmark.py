@@ -3,6 +3,7 @@
     python -m common.tools.kanji_benchmark run     # every script, resumable (hours on 2 cores)
     python -m common.tools.kanji_benchmark run --scripts margin,proxy_nca --dry-run
     python -m common.tools.kanji_benchmark report  # leaderboard (.md, .csv) and bar chart
+    python -m common.tools.kanji_benchmark tuned   # tuned rows beside the default ones
 
 The protocol fits a 2-core CPU: ImageNet-pretrained EfficientNet-Lite0 at 64 px,
 64-d embeddings, the first ``CLASSES`` JIS level-1 kanji (the first half trains,
@@ -17,6 +18,7 @@ ordinary invocation of its script whose records land in ``--results-dir``;
 ``report`` reads only those records.
 """
 import argparse
+import glob
 import os
 
 from .run_commands import exit_if_failed, run_commands
@@ -142,12 +144,15 @@ def parse_names(parser, text):
 def build_parser():
     p = argparse.ArgumentParser(prog='python -m common.tools.kanji_benchmark',
                                 description=__doc__.split('\n')[0])
-    p.add_argument('action', choices=('run', 'report'))
+    p.add_argument('action', choices=('run', 'report', 'tuned'))
     p.add_argument('--scripts', help='comma-separated entries (default: all): %s'
                    % ','.join(ENTRIES))
     p.add_argument('--results-dir', default=RESULTS_DIR, help='where the records go')
-    p.add_argument('--out', default=os.path.join('results', 'benchmark_kanji_leaderboard'),
-                   help='report: writes <out>.md, <out>.csv and <out>_*.png/pdf')
+    p.add_argument('--out', help='report, tuned: writes <out>.md, <out>.csv and <out>.png/pdf '
+                                 '(default: %s, %s)' % (REPORT_OUT, TUNED_OUT))
+    p.add_argument('--tuned-dir', default=TUNE_DIR,
+                   help='tuned: the folder of the tuning studies, whose <study>/final/ records '
+                        'are compared with the same methods\' rows in --results-dir')
     p.add_argument('--smoke', action='store_true', help='a few classes, one short epoch')
     p.add_argument('--frozen-bn', action='store_true',
                    help="run: the entries with the backbone's BatchNorm frozen (records "
@@ -157,6 +162,9 @@ def build_parser():
 
 
 METRICS = ('R@1', 'NMI', 'MAP@R')
+REPORT_OUT = os.path.join('results', 'benchmark_kanji_leaderboard')
+TUNED_OUT = os.path.join('results', 'benchmark_kanji_tuned')
+TUNE_DIR = os.path.join('results', 'tune_kanji')
 
 
 def report(results_dir, out):
@@ -193,11 +201,49 @@ def report(results_dir, out):
     return [out + '.md', out + '.csv', out + '.png', out + '.pdf']
 
 
+def tuned_report(parser, results_dir, tuned_dir, out):
+    """``<out>.md``: each tuned method's default-recipe and tuned rows side by side, the
+    R@1 ranking under each and the options the studies changed, then every row with its
+    command; ``<out>.csv``: the side-by-side table; ``<out>.png``/``.pdf``: its R@1 bars."""
+    from .reports.collect import load_runs
+    from .reports.leaderboard import side_by_side_markdown, to_markdown
+    from .reports.plots import side_by_side_chart
+    from .reports.tuned import changes_markdown, compare
+    finals = sorted(glob.glob(os.path.join(tuned_dir, '*', 'final')))
+    if not finals:
+        parser.error('--tuned-dir %s: no <study>/final/ folder; run python -m '
+                     'common.tools.tune best --final-runs N first' % tuned_dir)
+    try:
+        runs, table, wide, values = compare(load_runs(parser, [results_dir] + finals,
+                                                      finished_only=True), METRICS)
+    except ValueError as e:
+        parser.error(str(e))
+    text = ('# The CPU benchmark tuned: kanji, EfficientNet-Lite0, 64-d\n\n'
+            'Test split at the epoch chosen on the held-out validation classes; mean ± sample '
+            'std over runs ("runs": default / tuned). "default" is the script\'s published '
+            'recipe (the benchmark\'s rows in %s); "tuned" trains the options that `python -m '
+            'common.tools.tune` chose on validation classes (never the test split), under the '
+            'same protocol. The second part gives the ranking under each and the options the '
+            'studies changed; the third every row with its command.\n\n' % results_dir
+            + side_by_side_markdown(wide, values, METRICS, column_title='options')
+            + '\n# Ranking by R@1 and the options tuned\n\n' + changes_markdown(runs, wide)
+            + '\n# Every row with its command\n\n' + to_markdown(table))
+    os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
+    with open(out + '.md', 'w') as f:
+        f.write(text)
+    wide.to_csv(out + '.csv', index=False)
+    side_by_side_chart(wide, values, out, column_title='options')
+    print(text)
+    return [out + '.md', out + '.csv', out + '.png', out + '.pdf']
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.action == 'report':
-        return report(args.results_dir, args.out)
+        return report(args.results_dir, args.out or REPORT_OUT)
+    if args.action == 'tuned':
+        return tuned_report(parser, args.results_dir, args.tuned_dir, args.out or TUNED_OUT)
     names = parse_names(parser, args.scripts)
     try:
         failed = run_commands(commands(names, args.results_dir, args.smoke, args.frozen_bn),

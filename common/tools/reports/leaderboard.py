@@ -183,16 +183,17 @@ def write_leaderboard(df, out):
     return paths
 
 
-def side_by_side(table, column='batchnorm', metrics=('R@1',)):
+def side_by_side(table, column='batchnorm', metrics=('R@1',), first=DEFAULT_BATCHNORM):
     """Our rows of a leaderboard with the values of ``column`` (e.g. the BatchNorm modes)
     side by side: one row per method, columns ``<metric> mean|std [<value>]``, ``n [<value>]``
-    and ``command [<value>]``, sorted by the R@1 of the last value ('train' first).
+    and ``command [<value>]``, sorted by the R@1 of the last value (``first`` first).
 
     A method with two settings for one value (say two learning rates) cannot be paired:
     that is a ValueError naming it."""
     ours = table[table['source'] == OURS]
-    values = sorted(ours[column].dropna().unique(), key=lambda v: (v != DEFAULT_BATCHNORM, v))
-    keys = GROUP + ['method', 'selection']
+    values = sorted(ours[column].dropna().unique(), key=lambda v: (v != first, v))
+    # Rows pair on everything that tells methods apart but the column compared.
+    keys = GROUP + ['method'] + [k for k in ('batchnorm', 'selection') if k != column]
     rows = []
     for key, group in ours.groupby(keys, dropna=False, sort=False):
         repeated = group[column][group[column].duplicated()]
