@@ -12,13 +12,15 @@ def run_record(invocation, run, best, seed=None, best_epoch=3, selection='test')
 def write_invocation(folder, stem, invocation, metrics=(), records=None, script='margin',
                      dataset='CUB', model='inception-bn', embed_dim=64, batch_size=80,
                      status='finished', selection='test', extra_args=None, seed=1,
-                     batchnorm=None, tuning=None):
+                     batchnorm=None, tuning=None, run_selection=None):
     """Append one invocation's records to <stem>.jsonl and (re)write <stem>.manifest.json.
 
     ``metrics`` holds the best-epoch metrics of runs 1, 2, ...; ``records`` replaces the
     generated run records (e.g. to repeat a run number); ``batchnorm`` is the mode a
     manifest records (None: none, as before --frozen-bn existed); ``tuning`` the study of a
-    tuned run ({'study', 'trials', 'folds'}). Returns the manifest path.
+    tuned run ({'study', 'trials', 'folds'}). The run records name the split that chose the
+    epoch, as the runner writes them (``run_selection``; by default ``selection``, and
+    'test' for a tuned run). Returns the manifest path.
     """
     os.makedirs(folder, exist_ok=True)
     args = dict(dataset=dataset, model=model, embed_dim=embed_dim, batch_size=batch_size,
@@ -28,8 +30,10 @@ def write_invocation(folder, stem, invocation, metrics=(), records=None, script=
     argv = ['train_%s.py' % script] + ['--%s=%s' % (k.replace('_', '-'), v)
                                        for k, v in sorted(args.items())]
     command = 'python ' + ' '.join(argv)
+    if run_selection is None:
+        run_selection = 'test' if selection == 'tuned' else selection
     if records is None:
-        records = [run_record(invocation, i, best, selection=selection)
+        records = [run_record(invocation, i, best, selection=run_selection)
                    for i, best in enumerate(metrics, 1)]
     lines = ([{'kind': 'config', 'invocation': invocation, 'script': script, 'args': args},
               {'kind': 'epoch', 'invocation': invocation, 'run': 1, 'epoch': 0,

@@ -26,9 +26,13 @@ def write_default_and_tuned(tmp_path):
                      **frozen)
     write_invocation(default, 'train_base_frozen', 'i5', [metrics_of(60.0)],
                      extra_args={'epochs': 0}, **frozen)
+    write_invocation(default, 'train_base', 'i8', [metrics_of(61.0)], extra_args={'epochs': 0},
+                     batchnorm='train', selection='validation')
     tuned = dict(batchnorm='frozen', selection='tuned')
+    # The final runs held out classes to choose the epoch: their run records say so.
     write_invocation(final, 'train_margin_tuned', 'i6', [metrics_of(r) for r in (90.0, 92.0)],
                      extra_args={'lr': 3e-4, 'margin': 0.3, 'tuned': 'x'},
+                     run_selection='validation',
                      tuning={'study': 'margin_kanji', 'trials': 8, 'folds': 1}, **tuned)
     write_invocation(str(tmp_path / 'tune' / 'triplet' / 'final'), 'train_triplet_tuned', 'i7',
                      [metrics_of(85.0)], script='triplet_semihard',
@@ -37,14 +41,21 @@ def write_default_and_tuned(tmp_path):
     return default, str(tmp_path / 'tune')
 
 
+def rows_of(table, method):
+    rows = table[table['method'] == method]
+    return sorted(zip(rows['batchnorm'], rows['selection']))
+
+
 def test_tuned_methods_are_paired_ranked_and_their_changed_options_named(tmp_path):
     default, tune = write_default_and_tuned(tmp_path)
     runs = collect_runs([default, os.path.join(tune, 'margin', 'final'),
                          os.path.join(tune, 'triplet', 'final')])
     compared, table, wide, values = compare(runs, METRICS)
     assert values == ['default', 'tuned']
-    # N-pairs was not tuned, margin's training-mode rows are another mode: both left out.
+    # N-pairs was not tuned; margin's and the baseline's training-mode rows are another mode.
     assert sorted(wide['method']) == ['margin', 'margin/no training', 'triplet_semihard']
+    assert rows_of(table, 'margin/no training') == [('frozen', 'validation')]
+    assert rows_of(table, 'margin') == [('frozen', 'tuned'), ('frozen', 'validation')]
     rows = wide.set_index('method')
     assert rows.loc['margin', 'R@1 mean [default]'] == 72.0
     assert rows.loc['margin', 'R@1 mean [tuned]'] == 91.0

@@ -100,7 +100,10 @@ def manifest_rows(manifest_path):
     for run in sorted(records, key=lambda r: (r is None, r)):
         record = records[run]
         row = dict(shared, run=run, seed=record.get('seed'), best_epoch=record.get('best_epoch'))
-        row['selection'] = record.get('selection') or shared['selection']
+        # A run record names the split that chose its epoch; a tuned invocation's rows stay
+        # 'tuned' (its options were chosen by a study), whichever split chose the epoch.
+        if shared['selection'] != 'tuned':
+            row['selection'] = record.get('selection') or shared['selection']
         row.update(record.get('best') or {})
         rows.append(row)
     return rows

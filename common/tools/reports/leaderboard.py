@@ -167,7 +167,8 @@ def to_markdown(df):
         if tuned.any():
             lines += ['' if (~tuned).any() else None, '### Tuned: options chosen by '
                       'python -m common.tools.tune on class-disjoint validation folds, '
-                      'then trained on the full training split', '']
+                      'then trained anew (the classes each row trained on are in its '
+                      'command)', '']
             lines += markdown_table(group[tuned], metrics) + ['', group_note(group[tuned])]
         parts.append('\n'.join(line for line in lines if line is not None))
     return '\n\n'.join(parts) + '\n'

@@ -17,19 +17,18 @@ METHOD_KEYS = ['script', 'variant', 'batchnorm']
 
 
 def compared_runs(runs):
-    """The runs of the methods that have tuned runs (and the untrained baseline), with
-    ``selection`` reduced to 'default' or 'tuned'. A ValueError if nothing was tuned."""
+    """The runs of the methods that have tuned runs, and the untrained baseline in their
+    BatchNorm modes. A ValueError if nothing was tuned."""
     tuned = runs['selection'] == TUNED
     if not tuned.any():
         raise ValueError('no tuned runs among the records: give the final runs of a study '
                          '(<study>/final/, written by python -m common.tools.tune best '
                          '--final-runs)')
     methods = set(map(tuple, runs.loc[tuned, METHOD_KEYS].to_numpy()))
-    keep = [tuple(key) in methods or str(key[1]).endswith(BASELINE)
+    modes = set(runs.loc[tuned, 'batchnorm'])
+    keep = [tuple(key) in methods or (str(key[1]).endswith(BASELINE) and key[2] in modes)
             for key in runs[METHOD_KEYS].to_numpy()]
-    runs = runs[keep].copy()
-    runs['selection'] = runs['selection'].where(runs['selection'] == TUNED, DEFAULT)
-    return runs
+    return runs[keep]
 
 
 def options_changed(default_manifest, tuned_manifest):
@@ -58,14 +57,17 @@ def compare(runs, metrics):
     ('default', 'tuned') with the R@1 rank under each."""
     runs = compared_runs(runs)
     table = leaderboard(runs, metrics, include_published=False)
-    wide, values = side_by_side(table, 'selection', metrics, first=DEFAULT)
+    # Paired by options: whichever split chose a default row's epoch, it is the default.
+    options = table.assign(selection=table['selection'].where(table['selection'] == TUNED,
+                                                              DEFAULT))
+    wide, values = side_by_side(options, 'selection', metrics, first=DEFAULT)
     for value in values:
         wide['rank [%s]' % value] = ranks(wide, value)
     return runs, table, wide, values
 
 
 def first_manifest(runs, row, selection):
-    """The manifest of the first invocation of a wide row's method with that selection."""
+    """The manifest of the first invocation of a wide row's method, tuned or default."""
     labels = pd.Series([method_label(s, v) for s, v in zip(runs['script'], runs['variant'])],
                        index=runs.index, dtype=object)
     rows = runs[(labels == row['method']) & (runs['batchnorm'] == row['batchnorm'])
