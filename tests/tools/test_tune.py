@@ -14,6 +14,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from common.tools.reports.collect import collect_runs
 from common.tools.tune.__main__ import main
 from common.tools.tune.objective import ReportingEvaluator
 from script_runs import ROOT
@@ -84,6 +85,8 @@ def test_tiny_study_end_to_end(tmp_path, glyph_root, capsys):
     assert record['status'] == 'finished' and record['selection'] == 'tuned'
     assert record['tuning'] == {'study': 'tiny', 'trials': 3, 'folds': 2}
     assert 'validation' not in record['dataset']['splits']  # the full training split
+    # The reports read the runner's real records as tuned rows (their table of their own).
+    assert set(collect_runs([final])['selection']) == {'tuned'}
 
     # A benchmark's protocol: held-out classes choose the epoch, evaluated as the study did.
     main(['best', '--study', 'tiny', '--results-dir', str(results), '--final-runs', '1',
