@@ -232,7 +232,8 @@ def tuned_report(parser, results_dir, tuned_dir, out):
     with open(out + '.md', 'w') as f:
         f.write(text)
     wide.to_csv(out + '.csv', index=False)
-    side_by_side_chart(wide, values, out, column_title='options')
+    side_by_side_chart(wide, values, out, column_title='options',
+                       per='method, default-recipe and tuned options')
     print(text)
     return [out + '.md', out + '.csv', out + '.png', out + '.pdf']
 

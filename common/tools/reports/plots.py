@@ -132,10 +132,11 @@ def bar_chart(df, dataset, model, out, embed_dim=None, published=False):
 
 
 def side_by_side_chart(wide, values, out, metric='R@1', column_title='BatchNorm',
-                       baseline='no training'):
+                       baseline='no training', per=None):
     """Grouped bars of one group of a :func:`.leaderboard.side_by_side` table: per method a
     bar for each value (mean ± std over runs); methods whose label ends in ``baseline`` are a
-    horizontal line with its ± std band instead. Saves ``<out>.png`` and ``.pdf``."""
+    horizontal line with its ± std band instead; ``per`` says what the bars are (default:
+    '<column_title> mode'). Saves ``<out>.png`` and ``.pdf``."""
     is_baseline = wide['method'].str.endswith(baseline)
     methods, base = wide[~is_baseline], wide[is_baseline]
     figure = new_figure(max(0.45 * len(methods) * len(values) + 2.0, 8.0), 5.2)
@@ -170,9 +171,10 @@ def side_by_side_chart(wide, values, out, metric='R@1', column_title='BatchNorm'
     ax.grid(axis='y', alpha=0.3)
     ax.legend(fontsize=8, loc='upper right')
     first = wide.iloc[0]
-    ax.set_title('%s, %s backbone, %d-d embedding: test %s per %s mode, mean ± std over runs'
+    ax.set_title('%s, %s backbone, %d-d embedding: test %s per %s, mean ± std over runs'
                  % (first['dataset'], first['model'], first['embed_dim'],
-                    METRIC_LABELS.get(metric, metric), column_title), fontsize=10)
+                    METRIC_LABELS.get(metric, metric), per or '%s mode' % column_title),
+                 fontsize=10)
     save_figure(figure, out)
     return figure
 
