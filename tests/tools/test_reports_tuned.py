@@ -76,7 +76,8 @@ def test_options_changed_leaves_out_seeds_paths_and_logging(tmp_path):
     a = write_invocation(str(tmp_path / 'a'), 'x', 'i1', [metrics_of(1.0)],
                          extra_args={'lr': 0.1, 'results_dir': 'a', 'log_postfix': 'p'}, seed=1)
     b = write_invocation(str(tmp_path / 'b'), 'x', 'i2', [metrics_of(1.0)],
-                         extra_args={'lr': 0.2, 'results_dir': 'b', 'tuned': 's'}, seed=2)
+                         extra_args={'lr': 0.2, 'results_dir': 'b', 'tuned': 's',
+                                     'normalize_embeddings': False}, seed=2)
     assert options_changed(a, b) == {'lr': (0.1, 0.2)}
 
 

@@ -33,11 +33,12 @@ def compared_runs(runs):
 
 def options_changed(default_manifest, tuned_manifest):
     """``{option: (default, tuned)}`` for each option that sets the computation (not seeds,
-    paths or logging) and differs between the two invocations."""
+    paths or logging) and differs between the two invocations. An option only one of them
+    records (added to the toolkit in between, at its default) is left out."""
     default = read_manifest(default_manifest).get('args') or {}
     tuned = read_manifest(tuned_manifest).get('args') or {}
-    return {k: (default.get(k), tuned.get(k)) for k in sorted(set(default) | set(tuned))
-            if k not in NOT_CONFIG and default.get(k) != tuned.get(k)}
+    return {k: (default[k], tuned[k]) for k in sorted(set(default) & set(tuned))
+            if k not in NOT_CONFIG and default[k] != tuned[k]}
 
 
 def format_value(value):
