@@ -2,8 +2,9 @@
 
 The tests live in folders that mirror the package (losses, data, models, training,
 evaluation, scripts, tools, core); the helper modules they share (script_runs, loss_checks,
-layouts, stress_batches, report_records, exported_models, references) stay here, at the top
-of tests/, which is put on sys.path with the repository (the scripts and ``common``).
+layouts, stress_batches, report_records, tune_studies, exported_models, references) stay
+here, at the top of tests/, which is put on sys.path with the repository (the scripts and
+``common``).
 """
 import os
 import sys

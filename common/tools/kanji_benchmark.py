@@ -180,7 +180,6 @@ def report(results_dir, out):
         side_by_side_markdown,
         to_markdown,
     )
-    from .reports.plots import side_by_side_chart
     parser = argparse.ArgumentParser(prog='python -m common.tools.kanji_benchmark report')
     runs = load_runs(parser, [results_dir], finished_only=True)
     table = leaderboard(runs, METRICS, include_published=False)
@@ -192,11 +191,18 @@ def report(results_dir, out):
             'The commands are in the second part.\n\n'
             + side_by_side_markdown(wide, modes, METRICS)
             + '\n# Every row with its command\n\n' + to_markdown(table))
+    return write_report(out, text, wide, modes)
+
+
+def write_report(out, text, wide, values, **chart):
+    """``<out>.md`` (``text``, also printed), ``<out>.csv`` (the side-by-side table ``wide``)
+    and its R@1 bar chart ``<out>.png``/``.pdf``; returns the paths."""
+    from .reports.plots import side_by_side_chart
     os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
     with open(out + '.md', 'w') as f:
         f.write(text)
     wide.to_csv(out + '.csv', index=False)
-    side_by_side_chart(wide, modes, out)
+    side_by_side_chart(wide, values, out, **chart)
     print(text)
     return [out + '.md', out + '.csv', out + '.png', out + '.pdf']
 
@@ -207,7 +213,6 @@ def tuned_report(parser, results_dir, tuned_dir, out):
     command; ``<out>.csv``: the side-by-side table; ``<out>.png``/``.pdf``: its R@1 bars."""
     from .reports.collect import load_runs
     from .reports.leaderboard import side_by_side_markdown, to_markdown
-    from .reports.plots import side_by_side_chart
     from .reports.tuned import changes_markdown, compare
     finals = sorted(glob.glob(os.path.join(tuned_dir, '*', 'final')))
     if not finals:
@@ -228,14 +233,8 @@ def tuned_report(parser, results_dir, tuned_dir, out):
             + side_by_side_markdown(wide, values, METRICS, column_title='options')
             + '\n# Ranking by R@1 and the options tuned\n\n' + changes_markdown(runs, wide)
             + '\n# Every row with its command\n\n' + to_markdown(table))
-    os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
-    with open(out + '.md', 'w') as f:
-        f.write(text)
-    wide.to_csv(out + '.csv', index=False)
-    side_by_side_chart(wide, values, out, column_title='options',
-                       per='method, default-recipe and tuned options')
-    print(text)
-    return [out + '.md', out + '.csv', out + '.png', out + '.pdf']
+    return write_report(out, text, wide, values, column_title='options',
+                        per='method, default-recipe and tuned options')
 
 
 def main(argv=None):

@@ -4,6 +4,7 @@ import multiprocessing
 import optuna
 import pytest
 from optuna.trial import TrialState
+from tune_studies import trials_ended_every_way
 
 from common.tools.tune.storage import counted_trials, make_sampler, open_storage
 
@@ -37,19 +38,7 @@ def test_same_seed_same_trials_and_a_resumed_study_continues_the_sequence():
 
 
 def test_interrupted_trials_do_not_use_up_the_budget():
-    study = optuna.create_study(direction='maximize')
-
-    def outcome(trial):
-        trial.suggest_float('x', 0, 1)
-        if trial.number == 1:
-            trial.set_user_attr('failure', 'fold 1: --lr must be positive')
-        if trial.number in (1, 2):
-            raise RuntimeError('stopped')
-        if trial.number == 3:
-            raise optuna.TrialPruned()
-        return 1.0
-
-    study.optimize(outcome, n_trials=4, catch=(RuntimeError,))
+    study = trials_ended_every_way()
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL,
                                                TrialState.FAIL, TrialState.PRUNED]
     assert counted_trials(study) == 3  # trial 2 failed without a reason: interrupted

@@ -67,10 +67,9 @@ def compare(runs, metrics):
     return runs, table, wide, values
 
 
-def first_manifest(runs, row, selection):
-    """The manifest of the first invocation of a wide row's method, tuned or default."""
-    labels = pd.Series([method_label(s, v) for s, v in zip(runs['script'], runs['variant'])],
-                       index=runs.index, dtype=object)
+def first_manifest(runs, labels, row, selection):
+    """The manifest of the first invocation of a wide row's method (``labels``: the runs'
+    method labels), tuned or default."""
     rows = runs[(labels == row['method']) & (runs['batchnorm'] == row['batchnorm'])
                 & ((runs['selection'] == TUNED) == (selection == TUNED))]
     return rows.sort_values(['invocation', 'run'])['manifest'].iloc[0] if len(rows) else None
@@ -81,11 +80,13 @@ def changes_markdown(runs, wide):
     each option the study changed (default -> tuned)."""
     lines = ['| method | BatchNorm | rank, default | rank, tuned | study (trials, folds) | '
              'options changed (default → tuned) |', '|---|---|---|---|---|---|']
+    labels = pd.Series([method_label(s, v) for s, v in zip(runs['script'], runs['variant'])],
+                       index=runs.index, dtype=object)
     for row in wide.sort_values('rank [%s]' % TUNED, na_position='last').to_dict('records'):
         if row['method'].endswith(BASELINE):
             continue
-        default = first_manifest(runs, row, DEFAULT)
-        tuned = first_manifest(runs, row, TUNED)
+        default = first_manifest(runs, labels, row, DEFAULT)
+        tuned = first_manifest(runs, labels, row, TUNED)
         changed, study = '–', '–'
         if tuned is not None:
             tuning = read_manifest(tuned).get('tuning') or {}
